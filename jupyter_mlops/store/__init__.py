@@ -1,0 +1,53 @@
+"""The one store: a database (SQLAlchemy + Alembic) and a content-addressed blob store.
+
+``get_store()`` returns the store configured now (see ``jupyter_mlops.config``).
+Stores are cached per (tracking URI, blob root), so changing the environment
+switches stores without any reset.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from .. import config
+from .blobs import BlobRef, BlobStore
+from .db import Database
+from .entities import RunStatus
+
+__all__ = ["BlobRef", "BlobStore", "Database", "RunStatus", "Store", "get_store"]
+
+
+class Store:
+    """A database and a blob store, migrated and with dead runs reaped on open."""
+
+    def __init__(self, tracking_uri: str, blob_root: str) -> None:
+        self.tracking_uri = tracking_uri
+        self.db = Database(tracking_uri)
+        self.blobs = BlobStore(blob_root)
+
+    def open(self) -> Store:
+        from . import runs
+
+        self.db.migrate()
+        runs.reap_stale_runs(self, timeout=config.heartbeat_timeout())
+        return self
+
+    def __repr__(self) -> str:
+        return f"Store({self.db.engine.url!r}, blobs={self.blobs.url!r})"
+
+
+_stores: dict[tuple[str, str], Store] = {}
+_lock = threading.Lock()
+
+
+def get_store() -> Store:
+    cfg = config.resolve()
+    key = (cfg.tracking_uri, cfg.blob_root)
+    store = _stores.get(key)
+    if store is None:
+        with _lock:
+            store = _stores.get(key)
+            if store is None:
+                store = Store(cfg.tracking_uri, cfg.blob_root).open()
+                _stores[key] = store
+    return store

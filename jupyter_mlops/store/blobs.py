@@ -1,0 +1,120 @@
+"""Content-addressed blob store on fsspec.
+
+A blob's path is ``<root>/<aa>/<bb>/<sha256>``: it comes from the hash of its
+content only, never from a user string, so identical content is stored once
+and no name can escape the root.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import fsspec
+
+from ..errors import InvalidArgument, NotFound
+
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class BlobRef:
+    digest: str
+    size: int
+
+
+def check_digest(digest: str) -> str:
+    if not isinstance(digest, str) or not _DIGEST.match(digest):
+        raise InvalidArgument("digest", "a lowercase hex sha256 of 64 characters", digest)
+    return digest
+
+
+class BlobStore:
+    def __init__(self, root: str) -> None:
+        self.url = root
+        self.fs, self.root = fsspec.core.url_to_fs(root)
+        self.root = self.root.rstrip("/")
+        self._local = "file" in (self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,))
+
+    def path(self, digest: str) -> str:
+        check_digest(digest)
+        return f"{self.root}/{digest[:2]}/{digest[2:4]}/{digest}"
+
+    def exists(self, digest: str) -> bool:
+        return self.fs.exists(self.path(digest))
+
+    def put_bytes(self, data: bytes) -> BlobRef:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise InvalidArgument("data", "bytes", type(data).__name__)
+        data = bytes(data)
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path(digest)
+        if not self.fs.exists(target):
+            self._write_atomic(target, lambda f: f.write(data))
+        return BlobRef(digest, len(data))
+
+    def put_file(self, path: str | os.PathLike) -> BlobRef:
+        source = Path(path)
+        if not source.is_file():
+            raise InvalidArgument("path", "an existing file", str(path))
+        h = hashlib.sha256()
+        size = 0
+        with source.open("rb") as f:
+            while chunk := f.read(CHUNK):
+                h.update(chunk)
+                size += len(chunk)
+        digest = h.hexdigest()
+        target = self.path(digest)
+        if not self.fs.exists(target):
+
+            def copy(out: BinaryIO) -> None:
+                with source.open("rb") as f:
+                    while chunk := f.read(CHUNK):
+                        out.write(chunk)
+
+            self._write_atomic(target, copy)
+        return BlobRef(digest, size)
+
+    def _write_atomic(self, target: str, write) -> None:
+        """Write beside the target and rename, so a reader never sees half a blob."""
+        parent = target.rsplit("/", 1)[0]
+        self.fs.makedirs(parent, exist_ok=True)
+        if not self._local:
+            with self.fs.open(target, "wb") as f:
+                write(f)
+            return
+        tmp = f"{parent}/.tmp-{uuid.uuid4().hex}"
+        try:
+            with open(tmp, "wb") as f:
+                write(f)
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def get_bytes(self, digest: str) -> bytes:
+        try:
+            with self.fs.open(self.path(digest), "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            raise NotFound(f"blob {digest} is not in the blob store at {self.url}") from None
+
+    def open(self, digest: str) -> BinaryIO:
+        try:
+            return self.fs.open(self.path(digest), "rb")
+        except FileNotFoundError:
+            raise NotFound(f"blob {digest} is not in the blob store at {self.url}") from None
+
+    def get_file(self, digest: str, dest: str | os.PathLike) -> Path:
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with self.open(digest) as src, dest.open("wb") as out:
+            while chunk := src.read(CHUNK):
+                out.write(chunk)
+        return dest

@@ -1,0 +1,42 @@
+"""Experiment tracking: runs, params, metrics, artifacts and what a run captured."""
+
+from .api import (
+    download_artifact,
+    end_run,
+    get_metric_history,
+    get_run,
+    list_artifacts,
+    list_experiments,
+    load_artifact,
+    log_artifact,
+    log_metric,
+    log_metrics,
+    log_param,
+    log_params,
+    search_runs,
+    set_tag,
+    set_tags,
+    start_run,
+)
+from .run import Run, active_run
+
+__all__ = [
+    "Run",
+    "active_run",
+    "download_artifact",
+    "end_run",
+    "get_metric_history",
+    "get_run",
+    "list_artifacts",
+    "list_experiments",
+    "load_artifact",
+    "log_artifact",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "search_runs",
+    "set_tag",
+    "set_tags",
+    "start_run",
+]

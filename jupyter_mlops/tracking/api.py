@@ -1,0 +1,214 @@
+"""The tracking API re-exported from ``jupyter_mlops``."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import config
+from ..errors import InvalidArgument
+from ..store import Store, get_store
+from ..store import runs as run_store
+from ..store.entities import ArtifactInfo, ExperimentInfo, RunData, RunStatus
+from . import capture
+from .run import Run, active_run, require_active_run, track
+from .search import search_runs as _search_runs
+from .validation import check_key, param_to_text, tag_to_text
+
+_AUTO = object()
+
+
+def _capture_context(store: Store) -> tuple[str, str | None, dict[str, Any], dict[str, Any]]:
+    """(source_type, source_path, git row fields, context) for a new run; never raises."""
+    context: dict[str, Any] = {"cwd": os.getcwd()}
+    git_row: dict[str, Any] = {}
+    try:
+        source_type, source_path = capture.capture_source()
+    except Exception as exc:
+        source_type, source_path = "unknown", None
+        context["capture_errors"] = [f"source: {exc}"]
+    try:
+        env = capture.capture_environment()
+        ref = store.blobs.put_bytes(capture.environment_json(env))
+        context["environment"] = ref.digest
+        context["python"] = env["python"]
+        context["platform"] = env["platform"]
+    except Exception as exc:
+        context.setdefault("capture_errors", []).append(f"environment: {exc}")
+    try:
+        git = capture.capture_git()
+        if git is not None:
+            git_row = git.as_row()
+            info: dict[str, Any] = {"root": git.root, "untracked": git.untracked}
+            if git.diff:
+                info["diff"] = store.blobs.put_bytes(git.diff).digest
+                info["diff_truncated"] = git.diff_truncated
+            context["git"] = info
+    except Exception as exc:
+        context.setdefault("capture_errors", []).append(f"git: {exc}")
+    return source_type, source_path, git_row, context
+
+
+def start_run(
+    name: str | None = None,
+    experiment: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    tags: Mapping[str, Any] | None = None,
+    *,
+    parent: Run | str | None = _AUTO,  # type: ignore[assignment]
+    capture_context: bool = True,
+    context: Mapping[str, Any] | None = None,
+) -> Run:
+    """Open a run and make it the active one; use it as a context manager to end it.
+
+    Inside another open run the new run becomes its child unless ``parent=None``.
+    """
+    if name is not None:
+        if not isinstance(name, str) or not name.strip() or len(name) > 250:
+            raise InvalidArgument("name", "a non-empty run name of at most 250 characters", name)
+    exp = experiment if experiment is not None else config.default_experiment()
+    exp = check_key(exp, "experiment")
+    checked_params = {check_key(k, "param key"): param_to_text(k, v) for k, v in (params or {}).items()}
+    checked_tags = {check_key(k, "tag key"): tag_to_text(k, v) for k, v in (tags or {}).items()}
+    if parent is _AUTO:
+        current = active_run()
+        parent_id = current.id if current is not None and not current.ended else None
+    elif isinstance(parent, Run):
+        parent_id = parent.id
+    else:
+        parent_id = parent
+    store = get_store()
+    if capture_context:
+        source_type, source_path, git_row, ctx = _capture_context(store)
+    else:
+        source_type, source_path, git_row, ctx = "unknown", None, {}, {}
+    if context:
+        ctx.update(context)
+    info = run_store.create_run(
+        store,
+        experiment=exp,
+        name=name,
+        parent_run_id=parent_id,
+        source_type=source_type,
+        source_path=source_path,
+        git=git_row,
+        context=ctx,
+        params=checked_params,
+        tags=checked_tags,
+    )
+    run = Run(store, info)
+    track(run)
+    return run
+
+
+def end_run(status: str | RunStatus = RunStatus.FINISHED, error: str | None = None) -> None:
+    """End the active run (FINISHED by default)."""
+    require_active_run().end(status, error=error)
+
+
+def log_param(key: str, value: Any) -> None:
+    require_active_run().log_param(key, value)
+
+
+def log_params(params: Mapping[str, Any]) -> None:
+    require_active_run().log_params(params)
+
+
+def log_metric(key: str, value: float, step: int | None = None) -> None:
+    require_active_run().log_metric(key, value, step)
+
+
+def log_metrics(metrics: Mapping[str, float], step: int | None = None) -> None:
+    require_active_run().log_metrics(metrics, step)
+
+
+def log_artifact(path_or_bytes: str | os.PathLike | bytes, name: str | None = None) -> list[ArtifactInfo]:
+    return require_active_run().log_artifact(path_or_bytes, name)
+
+
+def set_tag(key: str, value: Any) -> None:
+    require_active_run().set_tag(key, value)
+
+
+def set_tags(tags: Mapping[str, Any]) -> None:
+    require_active_run().set_tags(tags)
+
+
+def _flush_if_live(run_id: str) -> None:
+    from .run import live_runs
+
+    for run in live_runs():
+        if run.id == run_id or run.id.startswith(run_id):
+            run.flush()
+
+
+def get_run(run_id: str) -> RunData:
+    """A run with its params, latest metrics, tags and artifacts (a unique id prefix works)."""
+    _flush_if_live(run_id)
+    return run_store.get_run_data(get_store(), run_id)
+
+
+def get_metric_history(run_id: str, key: str) -> pd.DataFrame:
+    """Every point of one metric: columns step, timestamp (UTC), value."""
+    _flush_if_live(run_id)
+    points = run_store.metric_history(get_store(), run_id, key)
+    frame = pd.DataFrame(
+        {"step": [p.step for p in points], "timestamp": [p.timestamp for p in points],
+         "value": [p.value for p in points]}
+    )
+    frame["step"] = frame["step"].astype("int64")
+    frame["value"] = frame["value"].astype("float64")
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"].astype("float64"), unit="s", utc=True)
+    return frame
+
+
+def search_runs(
+    experiment: str | Sequence[str] | None = None,
+    filter: str | Mapping[str, Any] | None = None,
+    order_by: str | Sequence[str] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> pd.DataFrame:
+    """One row per run with a ``run_id`` column; see ``tracking.search`` for the filter syntax."""
+    for run in list(_live_runs()):
+        try:
+            run.flush()
+        except Exception as exc:  # a search must not fail because a buffer could not be written
+            warnings.warn(f"run {run.id[:8]}: could not flush metrics before searching: {exc}", stacklevel=2)
+    return _search_runs(get_store(), experiment, filter, order_by, limit, offset)
+
+
+def _live_runs() -> list[Run]:
+    from .run import live_runs
+
+    return live_runs()
+
+
+def list_experiments() -> list[ExperimentInfo]:
+    return run_store.list_experiments(get_store())
+
+
+def list_artifacts(run_id: str) -> list[ArtifactInfo]:
+    return run_store.list_artifacts(get_store(), run_id)
+
+
+def load_artifact(run_id: str, name: str) -> bytes:
+    """The bytes of one artifact of a run."""
+    store = get_store()
+    art = run_store.get_artifact(store, run_id, name)
+    return store.blobs.get_bytes(art.digest)
+
+
+def download_artifact(run_id: str, name: str, dest: str | os.PathLike) -> Path:
+    """Write one artifact to ``dest`` (a file path, or a folder to put it in)."""
+    store = get_store()
+    art = run_store.get_artifact(store, run_id, name)
+    target = Path(dest)
+    if target.is_dir():
+        target = target / Path(art.name).name
+    return store.blobs.get_file(art.digest, target)

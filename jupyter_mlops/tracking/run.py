@@ -1,0 +1,336 @@
+"""The ``Run`` object: buffered metric writing, heartbeats and the active-run stack.
+
+Metric points are appended to an in-memory buffer (a few microseconds a call)
+and written in one transaction when the buffer reaches ``BATCH_SIZE``, every
+``MLOPS_FLUSH_INTERVAL`` seconds from a background keeper thread, when the run
+ends, and at interpreter exit. The same keeper refreshes the heartbeat of
+every run this process has open.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import mimetypes
+import os
+import sys
+import threading
+import time
+import traceback
+import warnings
+import weakref
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .. import config
+from ..errors import InvalidArgument, MlopsError, NoActiveRun
+from ..store import Store
+from ..store import runs as run_store
+from ..store.entities import ArtifactInfo, RunData, RunInfo, RunStatus
+from .validation import check_key, check_metric_value, check_step, param_to_text, tag_to_text
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 5000
+
+
+class Run:
+    """An open (or finished) run. Use as a context manager to end it FINISHED or FAILED."""
+
+    def __init__(self, store: Store, info: RunInfo) -> None:
+        self.store = store
+        self._info = info
+        self.id = info.run_id
+        self._buf: list[run_store.MetricRow] = []
+        self._lock = threading.Lock()
+        self._steps: dict[str, int] = {}
+        self._ended = info.status.terminal
+        self._flush_error_reported = False
+
+    # -- identity ----------------------------------------------------------
+    @property
+    def info(self) -> RunInfo:
+        """The run's record as last read from the store."""
+        return self._info
+
+    @property
+    def name(self) -> str:
+        return self._info.name
+
+    @property
+    def experiment(self) -> str:
+        return self._info.experiment
+
+    @property
+    def status(self) -> RunStatus:
+        return self._info.status
+
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    def refresh(self) -> RunInfo:
+        self._info = run_store.get_run_info(self.store, self.id)
+        return self._info
+
+    def data(self) -> RunData:
+        """Params, latest metrics, tags and artifacts, including points not yet flushed."""
+        self.flush()
+        return run_store.get_run_data(self.store, self.id)
+
+    def __repr__(self) -> str:
+        return f"<Run {self.id[:8]} {self.name!r} {self.status.value} experiment={self.experiment!r}>"
+
+    # -- logging -----------------------------------------------------------
+    def _check_open(self, what: str) -> None:
+        if self._ended:
+            raise MlopsError(f"run {self.id[:8]} has ended ({self.status.value}); cannot {what}")
+
+    def log_param(self, key: str, value: Any) -> None:
+        self.log_params({key: value})
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        self._check_open("log params")
+        if not isinstance(params, Mapping):
+            raise InvalidArgument("params", "a mapping of name to value", type(params).__name__)
+        checked = {check_key(k, "param key"): param_to_text(k, v) for k, v in params.items()}
+        run_store.log_params(self.store, self.id, checked)
+
+    def set_tag(self, key: str, value: Any) -> None:
+        self.set_tags({key: value})
+
+    def set_tags(self, tags: Mapping[str, Any]) -> None:
+        if not isinstance(tags, Mapping):
+            raise InvalidArgument("tags", "a mapping of name to value", type(tags).__name__)
+        checked = {check_key(k, "tag key"): tag_to_text(k, v) for k, v in tags.items()}
+        run_store.set_tags(self.store, self.id, checked)
+
+    def _next_step(self, key: str, step: Any) -> int:
+        if step is None:
+            step = self._steps.get(key, -1) + 1
+        else:
+            step = check_step(step)
+        if step > self._steps.get(key, -1):
+            self._steps[key] = step
+        return step
+
+    def log_metric(self, key: str, value: Any, step: int | None = None, timestamp: float | None = None) -> None:
+        """Buffer one point. Without ``step``, each key counts its own steps from 0."""
+        if self._ended:
+            self._check_open("log metrics")
+        key = check_key(key, "metric key")
+        v = check_metric_value(key, value)
+        row = (self.id, key, self._next_step(key, step), time.time() if timestamp is None else timestamp, v)
+        with self._lock:
+            self._buf.append(row)
+            full = len(self._buf) >= BATCH_SIZE
+        if full:
+            self.flush()
+
+    def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None,
+                    timestamp: float | None = None) -> None:
+        """Buffer several points at once; all are checked before any is kept."""
+        self._check_open("log metrics")
+        if not isinstance(metrics, Mapping):
+            raise InvalidArgument("metrics", "a mapping of name to number", type(metrics).__name__)
+        checked = [(check_key(k, "metric key"), check_metric_value(k, v)) for k, v in metrics.items()]
+        if step is not None:
+            step = check_step(step)
+        ts = time.time() if timestamp is None else timestamp
+        rows = [(self.id, k, self._next_step(k, step), ts, v) for k, v in checked]
+        with self._lock:
+            self._buf.extend(rows)
+            full = len(self._buf) >= BATCH_SIZE
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write buffered metric points now."""
+        with self._lock:
+            rows, self._buf = self._buf, []
+        if not rows:
+            return
+        try:
+            run_store.insert_metrics(self.store, rows)
+        except Exception:
+            with self._lock:
+                self._buf[:0] = rows
+            raise
+
+    def log_artifact(self, path_or_bytes: str | os.PathLike | bytes, name: str | None = None) -> list[ArtifactInfo]:
+        """Store a file, a folder (each file under ``name/``) or bytes as artifacts of the run."""
+        self._check_open("log artifacts")
+        if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
+            if name is None:
+                raise InvalidArgument("name", "an artifact name when logging bytes")
+            name = check_key(name, "name")
+            ref = self.store.blobs.put_bytes(bytes(path_or_bytes))
+            return [run_store.add_artifact(self.store, self.id, name, ref.digest, ref.size, _media_type(name))]
+        if not isinstance(path_or_bytes, (str, os.PathLike)):
+            raise InvalidArgument("path_or_bytes", "a file path, a folder path or bytes", type(path_or_bytes).__name__)
+        path = Path(path_or_bytes)
+        if not path.exists():
+            raise InvalidArgument("path_or_bytes", "an existing file or folder (pass bytes to log content)", str(path))
+        base = check_key(name if name is not None else path.name, "name")
+        if path.is_file():
+            ref = self.store.blobs.put_file(path)
+            return [run_store.add_artifact(self.store, self.id, base, ref.digest, ref.size, _media_type(base))]
+        logged = []
+        for file in sorted(p for p in path.rglob("*") if p.is_file()):
+            rel = f"{base}/{file.relative_to(path).as_posix()}"
+            ref = self.store.blobs.put_file(file)
+            logged.append(
+                run_store.add_artifact(self.store, self.id, check_key(rel, "name"), ref.digest, ref.size, _media_type(rel))
+            )
+        return logged
+
+    # -- ending ------------------------------------------------------------
+    def end(self, status: str | RunStatus = RunStatus.FINISHED, error: str | None = None,
+            reason: str | None = None) -> RunInfo:
+        """Flush, then mark the run ``status``; ending twice is harmless."""
+        st = RunStatus.parse(status)
+        if st is RunStatus.RUNNING:
+            raise InvalidArgument("status", "FINISHED, FAILED or KILLED", "RUNNING")
+        if self._ended:
+            return self._info
+        try:
+            self.flush()
+        except Exception as exc:
+            with self._lock:
+                lost, self._buf = len(self._buf), []
+            warnings.warn(f"run {self.id[:8]}: {lost} metric points could not be written: {exc}", stacklevel=2)
+        self._ended = True
+        _forget(self)
+        self._info = run_store.end_run(self.store, self.id, st, error=error, reason=reason)
+        return self._info
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.end(RunStatus.FINISHED)
+        elif issubclass(exc_type, KeyboardInterrupt):
+            self.end(RunStatus.KILLED, error="interrupted (KeyboardInterrupt)")
+        else:
+            self.end(RunStatus.FAILED, error="".join(traceback.format_exception(exc_type, exc, tb)))
+
+
+def _media_type(name: str) -> str | None:
+    return mimetypes.guess_type(name)[0]
+
+
+# -- process-wide bookkeeping -------------------------------------------------
+_active: list[Run] = []
+_live: weakref.WeakSet[Run] = weakref.WeakSet()
+_keeper_lock = threading.Lock()
+_keeper: threading.Thread | None = None
+_uncaught: list[BaseException] = []
+
+
+def active_run() -> Run | None:
+    """The innermost open run of this process, or None."""
+    return _active[-1] if _active else None
+
+
+def require_active_run() -> Run:
+    run = active_run()
+    if run is None:
+        raise NoActiveRun("no active run: start one with mlops.start_run() (or %mlops start)")
+    return run
+
+
+def live_runs() -> list[Run]:
+    return list(_live)
+
+
+def track(run: Run, *, make_active: bool = True) -> None:
+    """Keep ``run`` alive: heartbeats, periodic flushes, ended at exit."""
+    _live.add(run)
+    if make_active:
+        _active.append(run)
+    _ensure_keeper()
+
+
+def _forget(run: Run) -> None:
+    _live.discard(run)
+    while run in _active:
+        _active.remove(run)
+
+
+def _ensure_keeper() -> None:
+    global _keeper
+    with _keeper_lock:
+        if _keeper is not None and _keeper.is_alive():
+            return
+        _keeper = threading.Thread(target=_keep, name="mlops-keeper", daemon=True)
+        _keeper.start()
+        _install_exit_hooks()
+
+
+def _keep() -> None:
+    last_beat = time.monotonic()
+    while True:
+        flush_every = config.flush_interval()
+        beat_every = config.heartbeat_interval()
+        time.sleep(min(flush_every, beat_every))
+        runs = [r for r in list(_live) if not r.ended]
+        for run in runs:
+            try:
+                run.flush()
+            except Exception as exc:
+                if not run._flush_error_reported:
+                    run._flush_error_reported = True
+                    log.warning("run %s: background flush failed (will retry): %s", run.id[:8], exc)
+        if time.monotonic() - last_beat >= beat_every:
+            last_beat = time.monotonic()
+            by_store: dict[int, tuple[Store, list[str]]] = {}
+            for run in runs:
+                by_store.setdefault(id(run.store), (run.store, []))[1].append(run.id)
+            for store, ids in by_store.values():
+                try:
+                    run_store.heartbeat(store, ids)
+                except Exception as exc:
+                    log.warning("heartbeat failed: %s", exc)
+
+
+_hooks_installed = False
+
+
+def _install_exit_hooks() -> None:
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    previous = sys.excepthook
+
+    def hook(exc_type, exc, tb):
+        _uncaught.append(exc)
+        previous(exc_type, exc, tb)
+
+    sys.excepthook = hook
+    atexit.register(_end_all_at_exit)
+
+
+def _in_kernel() -> bool:
+    return "ipykernel" in sys.modules and "IPython" in sys.modules and \
+        getattr(sys.modules["IPython"], "get_ipython", lambda: None)() is not None
+
+
+def _end_all_at_exit() -> None:
+    """A script that ends normally finishes its runs; an uncaught error fails them;
+    a kernel shutting down with a run open (restart, shutdown) kills them."""
+    for run in list(_live):
+        if run.ended:
+            continue
+        try:
+            if _uncaught:
+                exc = _uncaught[-1]
+                run.end(RunStatus.FAILED, error="".join(traceback.format_exception(exc)))
+            elif _in_kernel():
+                run.end(RunStatus.KILLED, error="killed: the kernel shut down with the run open")
+            else:
+                run.end(RunStatus.FINISHED)
+        except Exception as exc:
+            print(f"jupyter-mlops: could not end run {run.id[:8]} at exit: {exc}", file=sys.stderr)

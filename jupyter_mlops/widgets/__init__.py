@@ -1,0 +1,1 @@
+"""Notebook views (ipywidgets + plotly) over the core's figures."""
