@@ -1,0 +1,5 @@
+"""%mlops pipeline subcommands (promote)."""
+
+from __future__ import annotations
+
+from .router import subcommand  # noqa: F401
