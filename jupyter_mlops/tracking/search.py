@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sqlalchemy import Float, and_, case, cast, exists, select
+from sqlalchemy import Boolean, Float, and_, case, cast, exists, not_, select
 from sqlalchemy.orm import aliased
 
 from ..errors import InvalidArgument, NotFound
@@ -185,9 +185,10 @@ def _compare(column, op: str, value: Any):
 def _numeric_text(column, dialect: str):
     """Text as a number where it looks like one, else NULL (PostgreSQL refuses to cast other text)."""
     if dialect == "postgresql":
-        looks = column.op("~")(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+        looks = column.op("~", return_type=Boolean)(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
     else:
-        looks = and_(column.op("GLOB")("*[0-9]*"), ~column.op("GLOB")("*[^0-9.eE+-]*"))
+        glob = column.op("GLOB", return_type=Boolean)
+        looks = and_(glob("*[0-9]*"), not_(glob("*[^0-9.eE+-]*")))
     return case((looks, cast(column, Float)), else_=None)
 
 

@@ -1,0 +1,45 @@
+# The two commands a fresh machine needs: `make demo` and `make test`.
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install demo test lint format lab bench clean
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Installs the package (building the lab extension) with test and dev extras,
+# and a kernelspec that points at this venv's python.
+$(STAMP): pyproject.toml $(PY)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m ipykernel install --sys-prefix > /dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(PY) -m jupyter_mlops.demo
+
+lint: install
+	$(VENV)/bin/ruff check jupyter_mlops tests benchmarks
+	$(VENV)/bin/ruff format --check jupyter_mlops tests benchmarks
+
+# pytest's exit code 5 (no tests collected) is a failure here.
+test: install lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+format: install
+	$(VENV)/bin/ruff format jupyter_mlops tests benchmarks
+	$(VENV)/bin/ruff check --fix jupyter_mlops tests benchmarks
+
+lab: install
+	cd example_notebooks && ../$(VENV)/bin/jupyter lab
+
+bench: install
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .mlops .pytest_cache
