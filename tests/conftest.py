@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,15 +118,12 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-_db_counter = iter(range(1_000_000))
-
-
 @pytest.fixture
 def postgres_url(postgres_server: str) -> str:
     """A fresh, empty database on the shared test server."""
     import sqlalchemy as sa
 
-    name = f"mlops_test_{os.getpid()}_{next(_db_counter)}"
+    name = f"mlops_test_{uuid.uuid4().hex[:16]}"
     admin = sa.create_engine(f"{postgres_server}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))

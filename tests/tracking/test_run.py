@@ -1,0 +1,138 @@
+"""Buffered metric writing, ending runs at exit, heartbeats and reaping dead runs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+import jupyter_mlops as mlops
+from jupyter_mlops.store import runs as run_store
+from jupyter_mlops.store.schema import Metric
+from jupyter_mlops.tracking import run as run_mod
+from tests.conftest import run_python, wait_for
+
+
+def _stored_points(store, run_id: str) -> int:
+    with store.db.session() as s:
+        return s.execute(select(func.count()).select_from(Metric).where(Metric.run_id == run_id)).scalar()
+
+
+def test_points_are_buffered_then_written_in_batches(store, monkeypatch):
+    monkeypatch.setattr(run_mod, "BATCH_SIZE", 100)
+    monkeypatch.setenv("MLOPS_FLUSH_INTERVAL", "3600")
+    with mlops.start_run("buffered") as run:
+        for i in range(99):
+            mlops.log_metric("m", i)
+        assert _stored_points(store, run.id) == 0
+        mlops.log_metric("m", 99)
+        assert _stored_points(store, run.id) == 100
+        mlops.log_metric("m", 100)
+        assert _stored_points(store, run.id) == 100
+    assert _stored_points(store, run.id) == 101
+
+
+def test_background_flush_on_time_threshold(store, monkeypatch):
+    monkeypatch.setenv("MLOPS_FLUSH_INTERVAL", "0.05")
+    run = mlops.start_run("timed")
+    run.log_metric("m", 1.0)
+    wait_for(lambda: _stored_points(store, run.id) == 1, what="the keeper to flush")
+    run.end()
+
+
+def test_steps_count_per_key(mlops_home):
+    with mlops.start_run("steps") as run:
+        for _ in range(3):
+            mlops.log_metric("a", 1)
+        mlops.log_metric("b", 1)
+        mlops.log_metric("a", 1, step=10)
+        mlops.log_metric("a", 1)
+    assert mlops.get_metric_history(run.id, "a")["step"].tolist() == [0, 1, 2, 10, 11]
+    assert mlops.get_metric_history(run.id, "b")["step"].tolist() == [0]
+
+
+SCRIPT_EXIT = """
+import jupyter_mlops as mlops
+run = mlops.start_run("at-exit")
+for i in range(1000):
+    mlops.log_metric("m", i)
+print(run.id, flush=True)
+{tail}
+"""
+
+
+def test_normal_exit_writes_every_point_and_finishes(mlops_home):
+    proc = run_python(SCRIPT_EXIT.format(tail=""), env={"MLOPS_FLUSH_INTERVAL": "3600"})
+    assert proc.returncode == 0, proc.stderr
+    data = mlops.get_run(proc.stdout.strip())
+    assert data.info.status == "FINISHED"
+    assert len(mlops.get_metric_history(data.info.run_id, "m")) == 1000
+
+
+def test_uncaught_error_at_exit_fails_the_run(mlops_home):
+    proc = run_python(SCRIPT_EXIT.format(tail="raise RuntimeError('script broke')"))
+    assert proc.returncode == 1
+    data = mlops.get_run(proc.stdout.strip())
+    assert data.info.status == "FAILED"
+    assert "script broke" in data.info.error
+    assert len(mlops.get_metric_history(data.info.run_id, "m")) == 1000
+
+
+def test_sigkill_mid_run_is_reported_killed(mlops_home, store):
+    code = textwrap.dedent("""
+        import sys, jupyter_mlops as mlops
+        run = mlops.start_run("doomed")
+        mlops.log_metric("m", 1)
+        run.flush()
+        print(run.id, flush=True)
+        sys.stdin.read()
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True, env=os.environ.copy())
+    run_id = proc.stdout.readline().strip()
+    assert mlops.get_run(run_id).info.status == "RUNNING"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    # A new process opening the store sees the run's process is gone.
+    out = run_python(f"import jupyter_mlops as m; print(m.get_run('{run_id}').info.status)")
+    assert out.stdout.strip() == "KILLED", out.stderr
+    data = mlops.get_run(run_id)
+    assert "killed" in data.info.error and data.metrics == {"m": 1.0}
+
+
+def test_stale_heartbeat_from_another_host_is_killed(store):
+    info = run_store.create_run(store, experiment="e", name="remote")
+    with store.db.session(write=True) as s:
+        from sqlalchemy import update
+
+        from jupyter_mlops.store.schema import Run as RunRow
+
+        s.execute(update(RunRow).where(RunRow.run_id == info.run_id).values(host="elsewhere", pid=1))
+    assert run_store.reap_stale_runs(store, timeout=60) == []
+    killed = run_store.reap_stale_runs(store, now=time.time() + 61, timeout=60)
+    assert killed == [info.run_id]
+    data = mlops.get_run(info.run_id)
+    assert data.info.status == "KILLED" and "no heartbeat" in data.info.error
+
+
+def test_heartbeat_keeps_a_live_run_alive(store, monkeypatch):
+    monkeypatch.setenv("MLOPS_HEARTBEAT_INTERVAL", "0.05")
+    run = mlops.start_run("alive")
+    first = run.info.heartbeat_at
+    wait_for(lambda: run.refresh().heartbeat_at > first, what="a heartbeat")
+    assert run_store.reap_stale_runs(store, timeout=60) == []
+    run.end()
+
+
+def test_ending_twice_is_harmless_and_status_checked(mlops_home):
+    run = mlops.start_run("twice")
+    assert run.end("failed").status == "FAILED"
+    assert run.end("FINISHED").status == "FAILED"
+    with pytest.raises(mlops.InvalidArgument, match="status"):
+        mlops.start_run("x").end("DONE")
