@@ -25,7 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     for nb in tqdm(notebooks, desc="example notebooks", unit="nb"):
         started = time.perf_counter()
         execute_notebook(nb, out_dir / nb.name, cwd=folder)
-        tqdm.write(f"  ran {nb.name} in {time.perf_counter() - started:.1f} s -> {out_dir / nb.name}")
+        tqdm.write(
+            f"  ran {nb.name} in {time.perf_counter() - started:.1f} s -> {out_dir / nb.name}"
+        )
     from . import search_runs
 
     runs = search_runs(limit=20)

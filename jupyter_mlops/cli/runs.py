@@ -28,7 +28,10 @@ def runs() -> None:
 def list_runs(experiment, filter_, order_by, limit, as_json) -> None:
     """List runs, newest first."""
     frame = tracking.search_runs(
-        experiment=list(experiment) or None, filter=filter_, order_by=list(order_by) or None, limit=limit
+        experiment=list(experiment) or None,
+        filter=filter_,
+        order_by=list(order_by) or None,
+        limit=limit,
     )
     if as_json:
         echo_json(frame.to_dict(orient="records"))
@@ -39,7 +42,9 @@ def list_runs(experiment, filter_, order_by, limit, as_json) -> None:
     shown = frame.copy()
     shown["run_id"] = shown["run_id"].str[:8]
     metric_cols = [c for c in frame.columns if c.startswith("metrics.")][:4]
-    click.echo(frame_table(shown, ["run_id", "name", "experiment", "status", "start_time", *metric_cols]))
+    click.echo(
+        frame_table(shown, ["run_id", "name", "experiment", "status", "start_time", *metric_cols])
+    )
 
 
 @runs.command("show")
@@ -50,20 +55,46 @@ def show_run(run_id, as_json) -> None:
     data = tracking.get_run(run_id)
     info = data.info
     record = {
-        "run_id": info.run_id, "name": info.name, "experiment": info.experiment,
-        "status": info.status.value, "start_time": _iso(info.start_time), "end_time": _iso(info.end_time),
-        "user": info.user, "host": info.host, "source_type": info.source_type,
-        "source_path": info.source_path, "git_commit": info.git_commit, "git_branch": info.git_branch,
-        "git_dirty": info.git_dirty, "parent_run_id": info.parent_run_id, "error": info.error,
-        "params": data.params, "metrics": data.metrics, "tags": data.tags,
+        "run_id": info.run_id,
+        "name": info.name,
+        "experiment": info.experiment,
+        "status": info.status.value,
+        "start_time": _iso(info.start_time),
+        "end_time": _iso(info.end_time),
+        "user": info.user,
+        "host": info.host,
+        "source_type": info.source_type,
+        "source_path": info.source_path,
+        "git_commit": info.git_commit,
+        "git_branch": info.git_branch,
+        "git_dirty": info.git_dirty,
+        "parent_run_id": info.parent_run_id,
+        "error": info.error,
+        "params": data.params,
+        "metrics": data.metrics,
+        "tags": data.tags,
         "artifacts": [{"name": a.name, "size": a.size, "digest": a.digest} for a in data.artifacts],
         "context": info.context,
     }
     if as_json:
         echo_json(record)
         return
-    for key in ("run_id", "name", "experiment", "status", "start_time", "end_time", "user", "host",
-                "source_type", "source_path", "git_commit", "git_branch", "git_dirty", "parent_run_id"):
+    for key in (
+        "run_id",
+        "name",
+        "experiment",
+        "status",
+        "start_time",
+        "end_time",
+        "user",
+        "host",
+        "source_type",
+        "source_path",
+        "git_commit",
+        "git_branch",
+        "git_dirty",
+        "parent_run_id",
+    ):
         click.echo(f"{key + ':':15} {fmt(record[key])}")
     if info.error:
         click.echo("error:\n  " + info.error.strip().replace("\n", "\n  "))
@@ -73,7 +104,12 @@ def show_run(run_id, as_json) -> None:
             click.echo(table(sorted(mapping.items()), ["key", "value"], max_width=80))
     if data.artifacts:
         click.echo("\nartifacts:")
-        click.echo(table([(a.name, a.size, a.digest[:12]) for a in data.artifacts], ["name", "bytes", "sha256"]))
+        click.echo(
+            table(
+                [(a.name, a.size, a.digest[:12]) for a in data.artifacts],
+                ["name", "bytes", "sha256"],
+            )
+        )
 
 
 @runs.command("compare")
@@ -84,7 +120,9 @@ def compare(run_ids, show_all, as_json) -> None:
     """Params and metrics of several runs side by side; differing rows first."""
     frame = compare_runs(list(run_ids), only_differences=not show_all)
     if as_json:
-        echo_json({"runs": list(frame.columns[2:]), "rows": jsonable(frame.to_dict(orient="records"))})
+        echo_json(
+            {"runs": list(frame.columns[2:]), "rows": jsonable(frame.to_dict(orient="records"))}
+        )
         return
     if frame.empty:
         click.echo("the runs do not differ in params or metrics (use --all to see them)")

@@ -20,7 +20,9 @@ class RunStatus(StrEnum):
         try:
             return cls(str(value).upper())
         except ValueError:
-            raise InvalidArgument(argument, "one of " + ", ".join(s.value for s in cls), value) from None
+            raise InvalidArgument(
+                argument, "one of " + ", ".join(s.value for s in cls), value
+            ) from None
 
     @property
     def terminal(self) -> bool:

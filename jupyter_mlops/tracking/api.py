@@ -68,12 +68,13 @@ def start_run(
 
     Inside another open run the new run becomes its child unless ``parent=None``.
     """
-    if name is not None:
-        if not isinstance(name, str) or not name.strip() or len(name) > 250:
-            raise InvalidArgument("name", "a non-empty run name of at most 250 characters", name)
+    if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 250):
+        raise InvalidArgument("name", "a non-empty run name of at most 250 characters", name)
     exp = experiment if experiment is not None else config.default_experiment()
     exp = check_key(exp, "experiment")
-    checked_params = {check_key(k, "param key"): param_to_text(k, v) for k, v in (params or {}).items()}
+    checked_params = {
+        check_key(k, "param key"): param_to_text(k, v) for k, v in (params or {}).items()
+    }
     checked_tags = {check_key(k, "tag key"): tag_to_text(k, v) for k, v in (tags or {}).items()}
     if parent is _AUTO:
         current = active_run()
@@ -127,7 +128,9 @@ def log_metrics(metrics: Mapping[str, float], step: int | None = None) -> None:
     require_active_run().log_metrics(metrics, step)
 
 
-def log_artifact(path_or_bytes: str | os.PathLike | bytes, name: str | None = None) -> list[ArtifactInfo]:
+def log_artifact(
+    path_or_bytes: str | os.PathLike | bytes, name: str | None = None
+) -> list[ArtifactInfo]:
     return require_active_run().log_artifact(path_or_bytes, name)
 
 
@@ -158,8 +161,11 @@ def get_metric_history(run_id: str, key: str) -> pd.DataFrame:
     _flush_if_live(run_id)
     points = run_store.metric_history(get_store(), run_id, key)
     frame = pd.DataFrame(
-        {"step": [p.step for p in points], "timestamp": [p.timestamp for p in points],
-         "value": [p.value for p in points]}
+        {
+            "step": [p.step for p in points],
+            "timestamp": [p.timestamp for p in points],
+            "value": [p.value for p in points],
+        }
     )
     frame["step"] = frame["step"].astype("int64")
     frame["value"] = frame["value"].astype("float64")
@@ -179,7 +185,9 @@ def search_runs(
         try:
             run.flush()
         except Exception as exc:  # a search must not fail because a buffer could not be written
-            warnings.warn(f"run {run.id[:8]}: could not flush metrics before searching: {exc}", stacklevel=2)
+            warnings.warn(
+                f"run {run.id[:8]}: could not flush metrics before searching: {exc}", stacklevel=2
+            )
     return _search_runs(get_store(), experiment, filter, order_by, limit, offset)
 
 

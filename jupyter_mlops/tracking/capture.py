@@ -67,7 +67,9 @@ def capture_git(cwd: str | os.PathLike | None = None) -> GitState | None:
         elif entry and not entry.startswith("#") and entry[0] in "12u":
             changed = True
     root_proc = _git(["rev-parse", "--show-toplevel"], where)
-    root = root_proc.stdout.decode().strip() if root_proc and root_proc.returncode == 0 else str(where)
+    root = (
+        root_proc.stdout.decode().strip() if root_proc and root_proc.returncode == 0 else str(where)
+    )
     diff = b""
     truncated = False
     if changed and commit:
@@ -76,7 +78,9 @@ def capture_git(cwd: str | os.PathLike | None = None) -> GitState | None:
             diff = proc.stdout
             if len(diff) > MAX_DIFF_BYTES:
                 diff, truncated = diff[:MAX_DIFF_BYTES], True
-    return GitState(commit, branch, changed or bool(untracked), root, diff, truncated, untracked[:200])
+    return GitState(
+        commit, branch, changed or bool(untracked), root, diff, truncated, untracked[:200]
+    )
 
 
 @functools.cache

@@ -14,7 +14,12 @@ from .api import get_run
 def _same(values: list[object]) -> bool:
     first = values[0]
     for v in values[1:]:
-        if isinstance(v, float) and isinstance(first, float) and math.isnan(v) and math.isnan(first):
+        if (
+            isinstance(v, float)
+            and isinstance(first, float)
+            and math.isnan(v)
+            and math.isnan(first)
+        ):
             continue
         if v != first:
             return False
@@ -35,7 +40,9 @@ def compare_runs(run_ids: Sequence[str], only_differences: bool = False) -> pd.D
         keys = sorted(set().union(*(getattr(r, attr).keys() for r in runs)))
         for key in keys:
             values = [getattr(r, attr).get(key) for r in runs]
-            rows.append({"kind": kind, "key": key, **dict(zip(labels, values)), "_same": _same(values)})
+            rows.append(
+                {"kind": kind, "key": key, **dict(zip(labels, values)), "_same": _same(values)}
+            )
     frame = pd.DataFrame(rows, columns=["kind", "key", *labels, "_same"])
     if only_differences:
         frame = frame[~frame["_same"].astype(bool)]

@@ -32,7 +32,7 @@ from .validation import check_key, check_metric_value, check_step, param_to_text
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 5000
+BATCH_SIZE = 20000
 
 
 class Run:
@@ -80,7 +80,9 @@ class Run:
         return run_store.get_run_data(self.store, self.id)
 
     def __repr__(self) -> str:
-        return f"<Run {self.id[:8]} {self.name!r} {self.status.value} experiment={self.experiment!r}>"
+        return (
+            f"<Run {self.id[:8]} {self.name!r} {self.status.value} experiment={self.experiment!r}>"
+        )
 
     # -- logging -----------------------------------------------------------
     def _check_open(self, what: str) -> None:
@@ -115,30 +117,48 @@ class Run:
             self._steps[key] = step
         return step
 
-    def log_metric(self, key: str, value: Any, step: int | None = None, timestamp: float | None = None) -> None:
+    def log_metric(
+        self, key: str, value: Any, step: int | None = None, timestamp: float | None = None
+    ) -> None:
         """Buffer one point. Without ``step``, each key counts its own steps from 0."""
         if self._ended:
             self._check_open("log metrics")
         key = check_key(key, "metric key")
         v = check_metric_value(key, value)
-        row = (self.id, key, self._next_step(key, step), time.time() if timestamp is None else timestamp, v)
+        row = (
+            self.id,
+            key,
+            self._next_step(key, step),
+            time.time() if timestamp is None else timestamp,
+            v,
+        )
         with self._lock:
             self._buf.append(row)
             full = len(self._buf) >= BATCH_SIZE
         if full:
             self.flush()
 
-    def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None,
-                    timestamp: float | None = None) -> None:
+    def log_metrics(
+        self, metrics: Mapping[str, Any], step: int | None = None, timestamp: float | None = None
+    ) -> None:
         """Buffer several points at once; all are checked before any is kept."""
         self._check_open("log metrics")
         if not isinstance(metrics, Mapping):
             raise InvalidArgument("metrics", "a mapping of name to number", type(metrics).__name__)
-        checked = [(check_key(k, "metric key"), check_metric_value(k, v)) for k, v in metrics.items()]
-        if step is not None:
-            step = check_step(step)
+        checked = [
+            (check_key(k, "metric key"), check_metric_value(k, v)) for k, v in metrics.items()
+        ]
         ts = time.time() if timestamp is None else timestamp
-        rows = [(self.id, k, self._next_step(k, step), ts, v) for k, v in checked]
+        rid = self.id
+        if step is None:
+            rows = [(rid, k, self._next_step(k, None), ts, v) for k, v in checked]
+        else:
+            step = check_step(step)
+            steps = self._steps
+            for k, _ in checked:
+                if step > steps.get(k, -1):
+                    steps[k] = step
+            rows = [(rid, k, step, ts, v) for k, v in checked]
         with self._lock:
             self._buf.extend(rows)
             full = len(self._buf) >= BATCH_SIZE
@@ -158,7 +178,9 @@ class Run:
                 self._buf[:0] = rows
             raise
 
-    def log_artifact(self, path_or_bytes: str | os.PathLike | bytes, name: str | None = None) -> list[ArtifactInfo]:
+    def log_artifact(
+        self, path_or_bytes: str | os.PathLike | bytes, name: str | None = None
+    ) -> list[ArtifactInfo]:
         """Store a file, a folder (each file under ``name/``) or bytes as artifacts of the run."""
         self._check_open("log artifacts")
         if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
@@ -166,28 +188,51 @@ class Run:
                 raise InvalidArgument("name", "an artifact name when logging bytes")
             name = check_key(name, "name")
             ref = self.store.blobs.put_bytes(bytes(path_or_bytes))
-            return [run_store.add_artifact(self.store, self.id, name, ref.digest, ref.size, _media_type(name))]
+            return [
+                run_store.add_artifact(
+                    self.store, self.id, name, ref.digest, ref.size, _media_type(name)
+                )
+            ]
         if not isinstance(path_or_bytes, (str, os.PathLike)):
-            raise InvalidArgument("path_or_bytes", "a file path, a folder path or bytes", type(path_or_bytes).__name__)
+            raise InvalidArgument(
+                "path_or_bytes", "a file path, a folder path or bytes", type(path_or_bytes).__name__
+            )
         path = Path(path_or_bytes)
         if not path.exists():
-            raise InvalidArgument("path_or_bytes", "an existing file or folder (pass bytes to log content)", str(path))
+            raise InvalidArgument(
+                "path_or_bytes", "an existing file or folder (pass bytes to log content)", str(path)
+            )
         base = check_key(name if name is not None else path.name, "name")
         if path.is_file():
             ref = self.store.blobs.put_file(path)
-            return [run_store.add_artifact(self.store, self.id, base, ref.digest, ref.size, _media_type(base))]
+            return [
+                run_store.add_artifact(
+                    self.store, self.id, base, ref.digest, ref.size, _media_type(base)
+                )
+            ]
         logged = []
         for file in sorted(p for p in path.rglob("*") if p.is_file()):
             rel = f"{base}/{file.relative_to(path).as_posix()}"
             ref = self.store.blobs.put_file(file)
             logged.append(
-                run_store.add_artifact(self.store, self.id, check_key(rel, "name"), ref.digest, ref.size, _media_type(rel))
+                run_store.add_artifact(
+                    self.store,
+                    self.id,
+                    check_key(rel, "name"),
+                    ref.digest,
+                    ref.size,
+                    _media_type(rel),
+                )
             )
         return logged
 
     # -- ending ------------------------------------------------------------
-    def end(self, status: str | RunStatus = RunStatus.FINISHED, error: str | None = None,
-            reason: str | None = None) -> RunInfo:
+    def end(
+        self,
+        status: str | RunStatus = RunStatus.FINISHED,
+        error: str | None = None,
+        reason: str | None = None,
+    ) -> RunInfo:
         """Flush, then mark the run ``status``; ending twice is harmless."""
         st = RunStatus.parse(status)
         if st is RunStatus.RUNNING:
@@ -199,7 +244,9 @@ class Run:
         except Exception as exc:
             with self._lock:
                 lost, self._buf = len(self._buf), []
-            warnings.warn(f"run {self.id[:8]}: {lost} metric points could not be written: {exc}", stacklevel=2)
+            warnings.warn(
+                f"run {self.id[:8]}: {lost} metric points could not be written: {exc}", stacklevel=2
+            )
         self._ended = True
         _forget(self)
         self._info = run_store.end_run(self.store, self.id, st, error=error, reason=reason)
@@ -314,8 +361,11 @@ def _install_exit_hooks() -> None:
 
 
 def _in_kernel() -> bool:
-    return "ipykernel" in sys.modules and "IPython" in sys.modules and \
-        getattr(sys.modules["IPython"], "get_ipython", lambda: None)() is not None
+    return (
+        "ipykernel" in sys.modules
+        and "IPython" in sys.modules
+        and getattr(sys.modules["IPython"], "get_ipython", lambda: None)() is not None
+    )
 
 
 def _end_all_at_exit() -> None:

@@ -43,8 +43,20 @@ ATTRIBUTES = {
     "git_commit": RunRow.git_commit,
     "parent_run_id": RunRow.parent_run_id,
 }
-RUN_COLUMNS = ["run_id", "name", "experiment", "status", "start_time", "end_time", "user",
-               "source_type", "source_path", "git_commit", "parent_run_id", "error"]
+RUN_COLUMNS = [
+    "run_id",
+    "name",
+    "experiment",
+    "status",
+    "start_time",
+    "end_time",
+    "user",
+    "source_type",
+    "source_path",
+    "git_commit",
+    "parent_run_id",
+    "error",
+]
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -72,8 +84,12 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise InvalidArgument("filter", "clauses like \"metrics.acc > 0.9 and params.model = 'rf'\"",
-                                  text, hint=f"cannot read from {text[pos:pos + 20]!r}")
+            raise InvalidArgument(
+                "filter",
+                "clauses like \"metrics.acc > 0.9 and params.model = 'rf'\"",
+                text,
+                hint=f"cannot read from {text[pos : pos + 20]!r}",
+            )
         kind = m.lastgroup
         out.append((kind, m.group(kind)))
         pos = m.end()
@@ -129,7 +145,9 @@ def parse_filter(text: str | Mapping[str, Any] | None) -> list[Clause]:
         if i < len(toks):
             word = toks[i][1].upper()
             if word == "OR":
-                raise InvalidArgument("filter", "clauses joined by 'and' ('or' is not supported)", text)
+                raise InvalidArgument(
+                    "filter", "clauses joined by 'and' ('or' is not supported)", text
+                )
             if word != "AND":
                 raise InvalidArgument("filter", "'and' between clauses", toks[i][1])
             i += 1
@@ -140,15 +158,29 @@ def _make_clause(ident: str, op: str, value: Any) -> Clause:
     op = "=" if op == "==" else op.upper()
     prefix, _, key = ident.partition(".")
     key = key.strip("`")
-    aliases = {"metrics": "metrics", "metric": "metrics", "m": "metrics", "params": "params",
-               "param": "params", "p": "params", "tags": "tags", "tag": "tags", "t": "tags",
-               "attributes": "attr", "attribute": "attr", "attr": "attr", "run": "attr"}
+    aliases = {
+        "metrics": "metrics",
+        "metric": "metrics",
+        "m": "metrics",
+        "params": "params",
+        "param": "params",
+        "p": "params",
+        "tags": "tags",
+        "tag": "tags",
+        "t": "tags",
+        "attributes": "attr",
+        "attribute": "attr",
+        "attr": "attr",
+        "run": "attr",
+    }
     if key and prefix in aliases:
         kind = aliases[prefix]
     else:
         kind, key = "attr", ident.strip("`")
     if kind == "attr" and key not in ATTRIBUTES:
-        raise InvalidArgument("filter", "metrics.K, params.K, tags.K or one of " + ", ".join(ATTRIBUTES), ident)
+        raise InvalidArgument(
+            "filter", "metrics.K, params.K, tags.K or one of " + ", ".join(ATTRIBUTES), ident
+        )
     if kind == "metrics" and op in ("LIKE", "ILIKE"):
         raise InvalidArgument("filter", "a numeric comparison for metrics", f"{ident} {op}")
     if kind == "attr" and key == "status" and isinstance(value, str):
@@ -185,7 +217,9 @@ def _compare(column, op: str, value: Any):
 def _numeric_text(column, dialect: str):
     """Text as a number where it looks like one, else NULL (PostgreSQL refuses to cast other text)."""
     if dialect == "postgresql":
-        looks = column.op("~", return_type=Boolean)(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+        looks = column.op("~", return_type=Boolean)(
+            r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+        )
     else:
         glob = column.op("GLOB", return_type=Boolean)
         looks = and_(glob("*[0-9]*"), not_(glob("*[^0-9.eE+-]*")))
@@ -199,9 +233,15 @@ def _condition(clause: Clause, dialect: str):
         lm = aliased(LatestMetric)
         values = clause.value if isinstance(clause.value, list) else [clause.value]
         if not all(isinstance(v, (int, float)) for v in values):
-            raise InvalidArgument("filter", f"a number to compare metrics.{clause.key} with", clause.value)
-        return exists().where(lm.run_id == RunRow.run_id, lm.key == clause.key, ~lm.is_nan,
-                              _compare(lm.value, clause.op, clause.value))
+            raise InvalidArgument(
+                "filter", f"a number to compare metrics.{clause.key} with", clause.value
+            )
+        return exists().where(
+            lm.run_id == RunRow.run_id,
+            lm.key == clause.key,
+            ~lm.is_nan,
+            _compare(lm.value, clause.op, clause.value),
+        )
     table = Param if clause.kind == "params" else Tag
     alias = aliased(table)
     column = alias.value
@@ -212,8 +252,9 @@ def _condition(clause: Clause, dialect: str):
         value = [str(v) for v in value]
     elif not isinstance(value, str):
         value = str(value)
-    return exists().where(alias.run_id == RunRow.run_id, alias.key == clause.key,
-                          _compare(column, clause.op, value))
+    return exists().where(
+        alias.run_id == RunRow.run_id, alias.key == clause.key, _compare(column, clause.op, value)
+    )
 
 
 def _order_terms(order_by: str | Sequence[str] | None, dialect: str):
@@ -223,7 +264,9 @@ def _order_terms(order_by: str | Sequence[str] | None, dialect: str):
     terms, joins = [], []
     for n, item in enumerate(items):
         if not isinstance(item, str) or not item.strip():
-            raise InvalidArgument("order_by", "strings like 'metrics.acc DESC' or 'start_time'", item)
+            raise InvalidArgument(
+                "order_by", "strings like 'metrics.acc DESC' or 'start_time'", item
+            )
         parts = item.strip().rsplit(None, 1)
         direction = "ASC"
         if len(parts) == 2 and parts[1].upper() in ("ASC", "DESC"):
@@ -260,7 +303,9 @@ def search_runs(
     clauses = parse_filter(filter)
     with store.db.session() as s:
         dialect = s.bind.dialect.name
-        stmt = select(RunRow, Experiment.name).join(Experiment, Experiment.experiment_id == RunRow.experiment_id)
+        stmt = select(RunRow, Experiment.name).join(
+            Experiment, Experiment.experiment_id == RunRow.experiment_id
+        )
         if experiment is not None:
             names = [experiment] if isinstance(experiment, str) else list(experiment)
             known = set(s.scalars(select(Experiment.name).where(Experiment.name.in_(names))))
@@ -284,22 +329,35 @@ def search_runs(
         metrics: dict[str, dict[str, float]] = {}
         tags: dict[str, dict[str, str]] = {}
         for chunk in iter_chunks(ids):
-            for rid, k, v in s.execute(select(Param.run_id, Param.key, Param.value).where(Param.run_id.in_(chunk))):
+            for rid, k, v in s.execute(
+                select(Param.run_id, Param.key, Param.value).where(Param.run_id.in_(chunk))
+            ):
                 params.setdefault(rid, {})[k] = v
             for rid, k, v, nan in s.execute(
-                select(LatestMetric.run_id, LatestMetric.key, LatestMetric.value, LatestMetric.is_nan).where(
-                    LatestMetric.run_id.in_(chunk))
+                select(
+                    LatestMetric.run_id, LatestMetric.key, LatestMetric.value, LatestMetric.is_nan
+                ).where(LatestMetric.run_id.in_(chunk))
             ):
                 metrics.setdefault(rid, {})[k] = float("nan") if nan else v
-            for rid, k, v in s.execute(select(Tag.run_id, Tag.key, Tag.value).where(Tag.run_id.in_(chunk))):
+            for rid, k, v in s.execute(
+                select(Tag.run_id, Tag.key, Tag.value).where(Tag.run_id.in_(chunk))
+            ):
                 tags.setdefault(rid, {})[k] = v
     records = []
     for row, exp in rows:
         rec = {
-            "run_id": row.run_id, "name": row.name, "experiment": exp, "status": row.status,
-            "start_time": row.start_time, "end_time": row.end_time, "user": row.user,
-            "source_type": row.source_type, "source_path": row.source_path, "git_commit": row.git_commit,
-            "parent_run_id": row.parent_run_id, "error": row.error,
+            "run_id": row.run_id,
+            "name": row.name,
+            "experiment": exp,
+            "status": row.status,
+            "start_time": row.start_time,
+            "end_time": row.end_time,
+            "user": row.user,
+            "source_type": row.source_type,
+            "source_path": row.source_path,
+            "git_commit": row.git_commit,
+            "parent_run_id": row.parent_run_id,
+            "error": row.error,
         }
         for k, v in sorted(params.get(row.run_id, {}).items()):
             rec[f"params.{k}"] = v

@@ -38,7 +38,9 @@ def check_key(key: object, argument: str = "key") -> str:
     if not key or not key.strip():
         raise InvalidArgument(argument, "a non-empty name", key)
     if len(key) > MAX_KEY_LENGTH:
-        raise InvalidArgument(argument, f"at most {MAX_KEY_LENGTH} characters", f"{len(key)} characters")
+        raise InvalidArgument(
+            argument, f"at most {MAX_KEY_LENGTH} characters", f"{len(key)} characters"
+        )
     if not _KEY.match(key):
         bad = sorted({c for c in key if not _KEY.match(c)})
         raise InvalidArgument(
@@ -72,7 +74,9 @@ def param_to_text(key: str, value: object) -> str:
 def tag_to_text(key: str, value: object) -> str:
     text = value if isinstance(value, str) else str(value)
     if len(text) > MAX_TAG_LENGTH:
-        raise InvalidArgument(f"tag {key!r}", f"at most {MAX_TAG_LENGTH} characters", f"{len(text)} characters")
+        raise InvalidArgument(
+            f"tag {key!r}", f"at most {MAX_TAG_LENGTH} characters", f"{len(text)} characters"
+        )
     return text
 
 

@@ -29,7 +29,12 @@ def test_example_notebook_runs(notebook: Path, shared_home: Path, tmp_path: Path
     monkeypatch.delenv("MLOPS_BLOB_ROOT", raising=False)
     out = tmp_path / notebook.name
     nb = execute_notebook(notebook, out, cwd=EXAMPLES)
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
     assert not errors
     assert out.exists()

@@ -12,7 +12,9 @@ from jupyter_mlops.errors import Conflict, InvalidArgument, NoActiveRun, NotFoun
 
 
 def test_run_lifecycle(any_store):
-    with mlops.start_run("lifecycle", experiment="exp", params={"alpha": 0.5}, tags={"team": "a"}) as run:
+    with mlops.start_run(
+        "lifecycle", experiment="exp", params={"alpha": 0.5}, tags={"team": "a"}
+    ) as run:
         assert mlops.active_run() is run
         mlops.log_param("model", "ridge")
         mlops.log_metric("loss", 1.0)
@@ -66,7 +68,9 @@ def test_nan_and_infinity_roundtrip(any_store):
 
 
 @pytest.mark.parametrize(
-    "value", ["0.5", None, [1], {"a": 1}, object()], ids=["numeric-string", "none", "list", "dict", "object"]
+    "value",
+    ["0.5", None, [1], {"a": 1}, object()],
+    ids=["numeric-string", "none", "list", "dict", "object"],
 )
 def test_non_numeric_metric_values_refused(mlops_home, value):
     with mlops.start_run("bad") as run:
@@ -81,13 +85,29 @@ def test_numpy_scalars_are_numbers(mlops_home):
     import numpy as np
 
     with mlops.start_run("np") as run:
-        mlops.log_metrics({"f32": np.float32(0.5), "i64": np.int64(3), "b": True, "arr0": np.array(2.0)})
+        mlops.log_metrics(
+            {"f32": np.float32(0.5), "i64": np.int64(3), "b": True, "arr0": np.array(2.0)}
+        )
     assert mlops.get_run(run.id).metrics == {"arr0": 2.0, "b": 1.0, "f32": 0.5, "i64": 3.0}
 
 
 @pytest.mark.parametrize(
     "key",
-    ["", "   ", "a\\b", "/lead", "trail/", "a//b", "../x", "a/../b", "tab\there", "nl\nx", "nul\x00", "x" * 251, 5],
+    [
+        "",
+        "   ",
+        "a\\b",
+        "/lead",
+        "trail/",
+        "a//b",
+        "../x",
+        "a/../b",
+        "tab\there",
+        "nl\nx",
+        "nul\x00",
+        "x" * 251,
+        5,
+    ],
 )
 def test_bad_keys_refused(mlops_home, key):
     with mlops.start_run("keys") as run:
@@ -200,7 +220,9 @@ def test_start_run_bad_arguments(mlops_home):
 
 def test_search_runs(any_store):
     for i, model in enumerate(["rf", "rf", "lr", "svm"]):
-        with mlops.start_run(f"r{i}", experiment="search" if i < 3 else "other", params={"model": model, "n": i}):
+        with mlops.start_run(
+            f"r{i}", experiment="search" if i < 3 else "other", params={"model": model, "n": i}
+        ):
             mlops.log_metric("acc", 0.5 + i / 10)
     failed = mlops.start_run("failed", experiment="search")
     failed.end("FAILED")
@@ -229,8 +251,15 @@ def test_search_runs(any_store):
 
 @pytest.mark.parametrize(
     "bad",
-    ["metrics.acc >", "acc > 1", "metrics.acc > 1 or params.x = 'a'", "metrics.acc LIKE 'a'",
-     "params.x = 'a' garbage", "metrics.acc > 'x'", "colour = 'red'"],
+    [
+        "metrics.acc >",
+        "acc > 1",
+        "metrics.acc > 1 or params.x = 'a'",
+        "metrics.acc LIKE 'a'",
+        "params.x = 'a' garbage",
+        "metrics.acc > 'x'",
+        "colour = 'red'",
+    ],
 )
 def test_search_filter_errors_name_the_filter(mlops_home, bad):
     with pytest.raises(InvalidArgument, match="^filter"):

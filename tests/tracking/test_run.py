@@ -21,7 +21,9 @@ from tests.conftest import run_python, wait_for
 
 def _stored_points(store, run_id: str) -> int:
     with store.db.session() as s:
-        return s.execute(select(func.count()).select_from(Metric).where(Metric.run_id == run_id)).scalar()
+        return s.execute(
+            select(func.count()).select_from(Metric).where(Metric.run_id == run_id)
+        ).scalar()
 
 
 def test_points_are_buffered_then_written_in_batches(store, monkeypatch):
@@ -93,8 +95,13 @@ def test_sigkill_mid_run_is_reported_killed(mlops_home, store):
         print(run.id, flush=True)
         sys.stdin.read()
     """)
-    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True, env=os.environ.copy())
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
     run_id = proc.stdout.readline().strip()
     assert mlops.get_run(run_id).info.status == "RUNNING"
     proc.send_signal(signal.SIGKILL)
@@ -113,7 +120,9 @@ def test_stale_heartbeat_from_another_host_is_killed(store):
 
         from jupyter_mlops.store.schema import Run as RunRow
 
-        s.execute(update(RunRow).where(RunRow.run_id == info.run_id).values(host="elsewhere", pid=1))
+        s.execute(
+            update(RunRow).where(RunRow.run_id == info.run_id).values(host="elsewhere", pid=1)
+        )
     assert run_store.reap_stale_runs(store, timeout=60) == []
     killed = run_store.reap_stale_runs(store, now=time.time() + 61, timeout=60)
     assert killed == [info.run_id]
