@@ -1,6 +1,7 @@
 """Experiment tracking: runs, params, metrics, artifacts and what a run captured."""
 
 from .api import (
+    count_runs,
     download_artifact,
     end_run,
     get_metric_history,
@@ -23,6 +24,7 @@ from .run import Run, active_run
 __all__ = [
     "Run",
     "active_run",
+    "count_runs",
     "download_artifact",
     "end_run",
     "get_metric_history",

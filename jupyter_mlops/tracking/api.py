@@ -17,6 +17,7 @@ from ..store import runs as run_store
 from ..store.entities import ArtifactInfo, ExperimentInfo, RunData, RunStatus
 from . import capture
 from .run import Run, active_run, require_active_run, track
+from .search import count_runs as _count_runs
 from .search import search_runs as _search_runs
 from .validation import check_key, param_to_text, tag_to_text
 
@@ -189,6 +190,14 @@ def search_runs(
                 f"run {run.id[:8]}: could not flush metrics before searching: {exc}", stacklevel=2
             )
     return _search_runs(get_store(), experiment, filter, order_by, limit, offset)
+
+
+def count_runs(
+    experiment: str | Sequence[str] | None = None,
+    filter: str | Mapping[str, Any] | None = None,
+) -> int:
+    """The number of runs matching, for paging through ``search_runs(limit=, offset=)``."""
+    return _count_runs(get_store(), experiment, filter)
 
 
 def _live_runs() -> list[Run]:

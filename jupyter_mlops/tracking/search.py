@@ -372,3 +372,27 @@ def search_runs(
     extra = sorted(c for c in frame.columns if c not in RUN_COLUMNS)
     extra.sort(key=lambda c: ("params.", "metrics.", "tags.").index(c.split(".", 1)[0] + "."))
     return frame[RUN_COLUMNS + extra]
+
+
+def count_runs(
+    store: Store,
+    experiment: str | Sequence[str] | None = None,
+    filter: str | Mapping[str, Any] | None = None,
+) -> int:
+    """How many runs ``search_runs`` would return without a limit (for paging)."""
+    from sqlalchemy import func
+
+    clauses = parse_filter(filter)
+    with store.db.session() as s:
+        dialect = s.bind.dialect.name
+        stmt = (
+            select(func.count())
+            .select_from(RunRow)
+            .join(Experiment, Experiment.experiment_id == RunRow.experiment_id)
+        )
+        if experiment is not None:
+            names = [experiment] if isinstance(experiment, str) else list(experiment)
+            stmt = stmt.where(Experiment.name.in_(names))
+        for clause in clauses:
+            stmt = stmt.where(_condition(clause, dialect))
+        return int(s.execute(stmt).scalar() or 0)

@@ -272,3 +272,13 @@ def test_search_sees_unflushed_points(mlops_home):
         frame = mlops.search_runs()
         assert frame.loc[0, "metrics.m"] == 3.0
         assert mlops.get_run(run.id).metrics == {"m": 3.0}
+
+
+def test_count_runs_for_paging(any_store):
+    for i in range(5):
+        with mlops.start_run(f"c{i}", experiment="count", params={"i": i}):
+            pass
+    assert mlops.count_runs() == 5
+    assert mlops.count_runs(experiment="count", filter="params.i >= 3") == 2
+    pages = [mlops.search_runs(limit=2, offset=o)["name"].tolist() for o in (0, 2, 4)]
+    assert pages == [["c4", "c3"], ["c2", "c1"], ["c0"]]
