@@ -1,0 +1,58 @@
+"""The jupyter_server extension application: settings as traitlets, routes as a list."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Float, Unicode
+
+from .. import config
+from . import events, runs, settings
+
+
+def all_handlers() -> list[tuple]:
+    """Every route of the REST API, one module per resource."""
+    return [*settings.handlers, *runs.handlers, *events.handlers]
+
+
+class MlopsApp(ExtensionApp):
+    """REST API over the jupyter-mlops core under ``/mlops/api/``.
+
+    The store defaults to the embedded one found from the server's root folder
+    (``.mlops/`` upward, like ``.git``). It is exported through the
+    environment so that kernels started by this server log to the same store.
+    """
+
+    name = "jupyter_mlops"
+
+    tracking_uri = Unicode(
+        "",
+        config=True,
+        help="SQLAlchemy URL of the store (default: MLOPS_TRACKING_URI, else the embedded SQLite).",
+    )
+    blob_root = Unicode(
+        "", config=True, help="fsspec URL or folder for blobs (default: MLOPS_BLOB_ROOT)."
+    )
+    home = Unicode("", config=True, help="The .mlops folder (default: MLOPS_HOME, else found).")
+    refresh_interval = Float(
+        5.0, config=True, help="Suggested seconds between the side panel's refreshes."
+    )
+
+    def initialize_settings(self) -> None:
+        for env, value in (
+            ("MLOPS_TRACKING_URI", self.tracking_uri),
+            ("MLOPS_BLOB_ROOT", self.blob_root),
+            ("MLOPS_HOME", self.home),
+        ):
+            if value:
+                os.environ[env] = value
+        if not any(os.environ.get(k) for k in ("MLOPS_HOME", "MLOPS_TRACKING_URI")):
+            root = Path(self.serverapp.root_dir).expanduser()
+            os.environ["MLOPS_HOME"] = str(config.find_home(root))
+        self.settings.update({"mlops_refresh_interval": self.refresh_interval})
+        self.log.info("jupyter_mlops: store %s", config.resolve().tracking_uri)
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(all_handlers())

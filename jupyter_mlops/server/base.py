@@ -1,0 +1,184 @@
+"""The base handler: authentication, authorisation, JSON replies and the ONE error mapping.
+
+Every resource handler derives from :class:`MlopsHandler`. Core calls run in a
+worker thread (``await self.call(fn, ...)``) so a slow query never blocks the
+server's event loop, and every exception they raise is turned into a JSON
+error reply here, in one place:
+
+============================  ======
+exception                     status
+============================  ======
+``InvalidArgument``           400
+``NotFound``                  404
+``Conflict``                  409
+any other ``MlopsError``      400
+anything else                 500
+============================  ======
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import enum
+import functools
+import json
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado.web import HTTPError
+
+from ..errors import Conflict, InvalidArgument, MlopsError, NotFound
+
+T = TypeVar("T")
+
+API_PREFIX = "mlops/api"
+MAX_PAGE = 1000
+
+
+def status_for(exc: BaseException) -> int:
+    """The HTTP status of an exception raised by the core."""
+    if isinstance(exc, HTTPError):
+        return exc.status_code
+    if isinstance(exc, InvalidArgument):
+        return 400
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, MlopsError):
+        return 400
+    return 500
+
+
+def to_json(value: Any) -> Any:
+    """Plain JSON values: dataclasses become objects, NaN/inf and NaT become null."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, enum.Enum):
+        return to_json(value.value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_json(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return None if value != value else value.timestamp()  # NaT != NaT
+    if hasattr(value, "item") and getattr(value, "shape", None) == ():
+        return to_json(value.item())  # numpy scalars
+    if hasattr(value, "to_plotly_json"):
+        return to_json(value.to_plotly_json())
+    if hasattr(value, "tolist"):
+        return to_json(value.tolist())  # numpy arrays
+    try:
+        import pandas as pd
+
+        if value is pd.NaT:
+            return None
+        if isinstance(value, pd.Timestamp):
+            return value.timestamp()
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
+    return str(value)
+
+
+class MlopsHandler(ExtensionHandlerMixin, APIHandler):
+    """JSON API handler over the core; subclasses only parse, call and reply."""
+
+    auth_resource = "mlops"
+
+    # -- replies ---------------------------------------------------------------
+    def reply(self, value: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(to_json(value), allow_nan=False))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Every error is JSON: ``{"message": ..., "error": <exception class>}``."""
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, HTTPError):
+            message = exc.log_message or self._reason
+            error = "HTTPError"
+        elif exc is not None and status_code < 500:
+            message, error = str(exc), type(exc).__name__
+        else:
+            message, error = "internal server error (see the server log)", "InternalError"
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"message": message, "error": error, "status": status_code}))
+
+    def _handle_request_exception(self, e: BaseException) -> None:
+        # The one mapping from core exceptions to HTTP statuses.
+        if isinstance(e, HTTPError) or self._finished:
+            return super()._handle_request_exception(e)
+        status = status_for(e)
+        if status >= 500:
+            self.log.error("jupyter_mlops: %s %s failed", self.request.method, self.request.uri)
+            return super()._handle_request_exception(e)
+        self.log.info(
+            "jupyter_mlops: %s %s -> %d: %s", self.request.method, self.request.uri, status, e
+        )
+        self.send_error(status, exc_info=(type(e), e, e.__traceback__))
+
+    # -- calling the core ----------------------------------------------------------
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking core function in a worker thread."""
+        return await asyncio.get_running_loop().run_in_executor(
+            None, functools.partial(fn, *args, **kwargs)
+        )
+
+    # -- request parsing -----------------------------------------------------------
+    def int_arg(
+        self, name: str, default: int, *, minimum: int = 0, maximum: int | None = None
+    ) -> int:
+        raw = self.get_query_argument(name, None)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = None
+        if value is None or value < minimum or (maximum is not None and value > maximum):
+            bound = f" and <= {maximum}" if maximum is not None else ""
+            raise InvalidArgument(name, f"a whole number >= {minimum}{bound}", raw)
+        return value
+
+    def str_arg(self, name: str, default: str | None = None) -> str | None:
+        raw = self.get_query_argument(name, None)
+        return default if raw is None or raw.strip() == "" else raw.strip()
+
+    def json_body(self) -> dict[str, Any]:
+        """The request body as a JSON object (an empty body is ``{}``)."""
+        raw = self.request.body
+        if not raw:
+            return {}
+        try:
+            body = json.loads(raw)
+        except ValueError as exc:
+            raise InvalidArgument(
+                "body", "a JSON object", raw[:80].decode(errors="replace")
+            ) from exc
+        if not isinstance(body, dict):
+            raise InvalidArgument("body", "a JSON object", type(body).__name__)
+        return body
+
+
+def body_str(body: Mapping[str, Any], key: str, *, required: bool = True) -> str | None:
+    """A string field of a JSON body, with the 400 a missing or mistyped one deserves."""
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidArgument(key, "a non-empty string in the JSON body", value)
+    return value.strip()
+
+
+def route(path: str) -> str:
+    """``/mlops/api/<path>`` (jupyter_server prepends the base URL)."""
+    return f"/{API_PREFIX}/{path}".rstrip("/")

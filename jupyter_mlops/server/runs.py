@@ -1,0 +1,163 @@
+"""Runs and experiments: list with paging/filter/sort, detail, metric series, artifacts."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+
+from .. import tracking
+from ..errors import InvalidArgument
+from ..store import get_store
+from ..store import runs as run_store
+from ..tracking.validation import check_key, tag_to_text
+from .base import MAX_PAGE, MlopsHandler, route
+
+DEFAULT_PAGE = 50
+
+
+def _present(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def run_rows(frame) -> list[dict[str, Any]]:
+    """``search_runs`` rows as nested objects: attributes plus params/metrics/tags maps.
+
+    The frame has a column per key seen on any run of the page, so a run lacking a
+    key shows NaN there; such holes are left out of the maps.
+    """
+    rows = []
+    for rec in frame.to_dict(orient="records"):
+        row: dict[str, Any] = {"params": {}, "metrics": {}, "tags": {}}
+        for col, value in rec.items():
+            group, dot, key = col.partition(".")
+            if dot and group in row:
+                if _present(value):
+                    row[group][key] = value
+            else:
+                row[col] = value
+        rows.append(row)
+    return rows
+
+
+class ExperimentsHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.reply({"experiments": await self.call(tracking.list_experiments)})
+
+
+class RunsHandler(MlopsHandler):
+    """``GET /mlops/api/runs?experiment=&filter=&order_by=&limit=&offset=``."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        limit = self.int_arg("limit", DEFAULT_PAGE, minimum=1, maximum=MAX_PAGE)
+        offset = self.int_arg("offset", 0)
+        experiments = self.get_query_arguments("experiment") or None
+        experiments = [e for e in experiments or [] if e.strip()] or None
+        order_by = self.get_query_arguments("order_by") or None
+        # One row more than asked tells whether another page exists, without a count(*).
+        frame = await self.call(
+            tracking.search_runs,
+            experiment=experiments,
+            filter=self.str_arg("filter"),
+            order_by=order_by,
+            limit=limit + 1,
+            offset=offset,
+        )
+        rows = run_rows(frame)
+        self.reply(
+            {
+                "runs": rows[:limit],
+                "offset": offset,
+                "limit": limit,
+                "has_more": len(rows) > limit,
+                "next_offset": offset + limit if len(rows) > limit else None,
+            }
+        )
+
+
+class RunHandler(MlopsHandler):
+    """``GET /mlops/api/runs/<id>``: info, params, latest metrics, tags, artifacts."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        data = await self.call(tracking.get_run, run_id)
+        self.reply(
+            {
+                **{"info": data.info},
+                "params": data.params,
+                "metrics": {k: (v if v == v else None) for k, v in data.metrics.items()},
+                "tags": data.tags,
+                "artifacts": data.artifacts,
+            }
+        )
+
+
+def set_run_tags(run_id: str, tags: Any) -> dict[str, str]:
+    """Set tags on any run (a finished one too): review notes, labels from the panel."""
+    if not isinstance(tags, dict) or not tags:
+        raise InvalidArgument("tags", "a non-empty JSON object of tag names to values", tags)
+    checked = {check_key(k, "tag key"): tag_to_text(k, v) for k, v in tags.items()}
+    store = get_store()
+    run_id = run_store.get_run_info(store, run_id).run_id
+    run_store.set_tags(store, run_id, checked)
+    return tracking.get_run(run_id).tags
+
+
+class RunTagsHandler(MlopsHandler):
+    """``POST /mlops/api/runs/<id>/tags`` with ``{"tags": {"key": "value"}}``."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, run_id: str) -> None:
+        body = self.json_body()
+        self.reply({"tags": await self.call(set_run_tags, run_id, body.get("tags"))})
+
+
+class MetricHandler(MlopsHandler):
+    """``GET /mlops/api/runs/<id>/metrics/<key>``: every point of one metric."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, run_id: str, key: str) -> None:
+        frame = await self.call(tracking.get_metric_history, run_id, key)
+        self.reply(
+            {
+                "run_id": run_id,
+                "key": key,
+                "steps": frame["step"].tolist(),
+                "timestamps": [t.timestamp() for t in frame["timestamp"]],
+                "values": [v if math.isfinite(v) else None for v in frame["value"].tolist()],
+            }
+        )
+
+
+class ArtifactHandler(MlopsHandler):
+    """``GET /mlops/api/runs/<id>/artifacts/<name>``: the artifact's bytes, as a download."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, run_id: str, name: str) -> None:
+        infos = await self.call(tracking.list_artifacts, run_id)
+        info = next((a for a in infos if a.name == name), None)
+        content = await self.call(tracking.load_artifact, run_id, name)
+        self.set_header("Content-Type", (info and info.media_type) or "application/octet-stream")
+        filename = name.rsplit("/", 1)[-1].replace('"', "")
+        self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
+        self.finish(content)
+
+
+handlers = [
+    (route("experiments"), ExperimentsHandler),
+    (route("runs"), RunsHandler),
+    (route(r"runs/(?P<run_id>[^/]+)"), RunHandler),
+    (route(r"runs/(?P<run_id>[^/]+)/tags"), RunTagsHandler),
+    (route(r"runs/(?P<run_id>[^/]+)/metrics/(?P<key>.+)"), MetricHandler),
+    (route(r"runs/(?P<run_id>[^/]+)/artifacts/(?P<name>.+)"), ArtifactHandler),
+]
