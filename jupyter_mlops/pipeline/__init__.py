@@ -1,3 +1,31 @@
-"""pipeline: public functions are listed in __all__ and re-exported by jupyter_mlops."""
+"""Pipelines: promote a notebook, run it with parameters (papermill), sweep, CI, verify."""
 
-__all__: list[str] = []
+from .catalog import PipelineInfo, list_pipelines
+from .ci import write_workflow
+from .params import ParamSpec
+from .promote import Promotion, promote_notebook
+from .runner import CellFailure, GateResult, PipelineResult, run_pipeline
+from .spec import Gate, PipelineSpec, find_pipeline, load_spec
+from .sweep import SweepResult, run_sweep
+from .verify import Verification, verify_pipeline
+
+__all__ = [
+    "CellFailure",
+    "Gate",
+    "GateResult",
+    "ParamSpec",
+    "PipelineInfo",
+    "PipelineResult",
+    "PipelineSpec",
+    "Promotion",
+    "SweepResult",
+    "Verification",
+    "find_pipeline",
+    "list_pipelines",
+    "load_spec",
+    "promote_notebook",
+    "run_pipeline",
+    "run_sweep",
+    "verify_pipeline",
+    "write_workflow",
+]

@@ -15,7 +15,7 @@ from ..errors import InvalidArgument
 from ..store import Store, get_store
 from ..store import runs as run_store
 from ..store.entities import ArtifactInfo, ExperimentInfo, RunData, RunStatus
-from . import capture
+from . import attach, capture
 from .run import Run, active_run, require_active_run, track
 from .search import count_runs as _count_runs
 from .search import search_runs as _search_runs
@@ -77,6 +77,10 @@ def start_run(
         check_key(k, "param key"): param_to_text(k, v) for k, v in (params or {}).items()
     }
     checked_tags = {check_key(k, "tag key"): tag_to_text(k, v) for k, v in (tags or {}).items()}
+    if parent is _AUTO and attach.attached_run_id():
+        claimed = attach.claim(checked_params, checked_tags)
+        if claimed is not None:  # the first run a pipeline notebook opens is the pipeline run
+            return claimed
     if parent is _AUTO:
         current = active_run()
         parent_id = current.id if current is not None and not current.ended else None

@@ -277,8 +277,18 @@ _uncaught: list[BaseException] = []
 
 
 def active_run() -> Run | None:
-    """The innermost open run of this process, or None."""
-    return _active[-1] if _active else None
+    """The innermost open run of this process, or None.
+
+    In a kernel started by a pipeline run, the pipeline run when no other is open
+    (see ``tracking/attach.py``).
+    """
+    if _active:
+        return _active[-1]
+    if os.environ.get("MLOPS_ATTACH_RUN_ID"):
+        from .attach import attached_run
+
+        return attached_run()
+    return None
 
 
 def require_active_run() -> Run:

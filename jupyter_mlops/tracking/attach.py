@@ -1,0 +1,142 @@
+"""Attaching a notebook's tracking calls to the run of the pipeline that executes it.
+
+``jupyter mlops pipeline run`` opens the run itself, then starts the kernel with
+``MLOPS_ATTACH_RUN_ID=<run id>`` (and the store's ``MLOPS_HOME`` /
+``MLOPS_TRACKING_URI`` / ``MLOPS_BLOB_ROOT``). Inside that kernel:
+
+* ``active_run()`` returns the pipeline run whenever no other run is open, so
+  ``mlops.log_metric(...)`` and ``%mlops log`` with no ``start`` record into it;
+* the first ``start_run()`` (``%mlops start``, ``%%mlops run``) the notebook
+  makes returns the pipeline run itself (its params and tags are added to it)
+  instead of opening an unrelated run; every later ``start_run()`` opens a
+  child run of the pipeline run, so a notebook with several ``%%mlops run``
+  cells keeps them apart under one parent;
+* ending the pipeline run from the notebook (``end_run()``, leaving a
+  ``with start_run():`` block, kernel exit) only flushes its metrics and steps
+  it out of the active stack: the runner ends it FINISHED or FAILED, with the
+  failing cell, after the kernel is gone.
+
+Without ``MLOPS_ATTACH_RUN_ID`` nothing here changes any behaviour.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from collections.abc import Mapping
+
+from ..errors import MlopsError
+from ..store import get_store
+from ..store import runs as run_store
+from ..store.entities import RunInfo, RunStatus
+from . import run as run_mod
+from .run import Run
+
+ENV_RUN_ID = "MLOPS_ATTACH_RUN_ID"
+
+_lock = threading.Lock()
+_attached: AttachedRun | None = None
+_claimed = False
+_warned: set[str] = set()
+
+
+class AttachedRun(Run):
+    """A run opened by another process (the pipeline runner) that this process logs into."""
+
+    def end(
+        self,
+        status: str | RunStatus = RunStatus.FINISHED,
+        error: str | None = None,
+        reason: str | None = None,
+    ) -> RunInfo:
+        """Flush and leave the active stack; the runner that owns the run ends it."""
+        RunStatus.parse(status)
+        self.flush()
+        while self in run_mod._active:
+            run_mod._active.remove(self)
+        return self._info
+
+    def __repr__(self) -> str:
+        return f"<Run {self.id[:8]} {self.name!r} attached to a pipeline run>"
+
+
+def attached_run_id() -> str | None:
+    return os.environ.get(ENV_RUN_ID) or None
+
+
+def attached_run() -> AttachedRun | None:
+    """The pipeline run this process is attached to, or None when it is not attached."""
+    global _attached
+    run_id = attached_run_id()
+    if run_id is None:
+        return None
+    with _lock:
+        if _attached is not None and _attached.id == run_id:
+            return _attached
+        try:
+            store = get_store()
+            info = run_store.get_run_info(store, run_id)
+        except MlopsError as exc:
+            _warn_once(run_id, f"cannot attach to pipeline run {run_id[:8]}: {exc}")
+            return None
+        if info.status.terminal:
+            _warn_once(run_id, f"pipeline run {run_id[:8]} is {info.status.value}; not attaching")
+            return None
+        run = AttachedRun(store, info)
+        run._steps = dict(run_store.last_steps(store, run_id))
+        run_mod.track(run, make_active=False)
+        _flush_after_each_cell(run)
+        _attached = run
+        return run
+
+
+def claim(params: Mapping[str, str], tags: Mapping[str, str]) -> Run | None:
+    """For ``start_run``: the pipeline run, the first time the notebook opens a run; else None.
+
+    Params the pipeline already set keep the pipeline's value (a warning says so).
+    """
+    global _claimed
+    run = attached_run()
+    if run is None or _claimed:
+        return None
+    _claimed = True
+    existing = run_store.get_run_data(run.store, run.id).params
+    kept = {}
+    for key, value in params.items():
+        if key in existing and existing[key] != value:
+            warnings.warn(
+                f"param {key!r}={value!r} ignored: the pipeline runs with {key}={existing[key]!r}",
+                stacklevel=3,
+            )
+        else:
+            kept[key] = value
+    if kept:
+        run.log_params(kept)
+    if tags:
+        run.set_tags(tags)
+    run_mod._active.append(run)
+    return run
+
+
+def _flush_after_each_cell(run: AttachedRun) -> None:
+    """In a kernel, write metric points after every cell, so none waits for the kernel's exit."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except Exception:
+        return
+    if shell is not None:
+        shell.events.register("post_execute", run.flush)
+
+
+def _warn_once(run_id: str, message: str) -> None:
+    if run_id not in _warned:
+        _warned.add(run_id)
+        warnings.warn(message, stacklevel=3)
+
+
+def _reset_for_tests() -> None:
+    global _attached, _claimed
+    _attached, _claimed = None, False
