@@ -1,0 +1,229 @@
+"""Plotly figures of runs as plain dicts (``{"data": [...], "layout": {...}}``).
+
+Built once here and reused by every face: the notebook widgets arrange them,
+the side panel sends them over REST, a static output embeds them in the
+``application/vnd.plotly.v1+json`` mime bundle. Nothing here imports plotly,
+so the dicts are plain JSON (NaN and infinities become ``None``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InvalidArgument
+from .api import get_metric_history, get_run
+
+# plotly's default qualitative palette ("Plotly"), repeated for more runs.
+PALETTE = [
+    "#636efa",
+    "#EF553B",
+    "#00cc96",
+    "#ab63fa",
+    "#FFA15A",
+    "#19d3f3",
+    "#FF6692",
+    "#B6E880",
+    "#FF97FF",
+    "#FECB52",
+]
+DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+MAX_POINTS = 2000  # per curve; longer histories are thinned evenly (first and last kept)
+
+
+def run_label(name: str | None, run_id: str) -> str:
+    """How a run is named in legends: ``name (1a2b3c4d)``."""
+    return f"{name} ({run_id[:8]})" if name else run_id[:8]
+
+
+def _num(x: Any) -> float | None:
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _thin(frame: pd.DataFrame, max_points: int) -> pd.DataFrame:
+    if len(frame) <= max_points:
+        return frame
+    idx = sorted({round(i * (len(frame) - 1) / (max_points - 1)) for i in range(max_points)})
+    return frame.iloc[idx]
+
+
+def empty_figure(message: str, title: str | None = None) -> dict[str, Any]:
+    """A blank figure that says why it is blank (no runs selected, no metrics, ...)."""
+    layout: dict[str, Any] = {
+        "xaxis": {"visible": False},
+        "yaxis": {"visible": False},
+        "height": 260,
+        "annotations": [
+            {
+                "text": message,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "font": {"size": 14, "color": "#666"},
+            }
+        ],
+    }
+    if title:
+        layout["title"] = {"text": title}
+    return {"data": [], "layout": layout}
+
+
+def curves_figure(
+    histories: Mapping[str, Mapping[str, pd.DataFrame]],
+    labels: Mapping[str, str] | None = None,
+    *,
+    x: str = "step",
+    max_points: int = MAX_POINTS,
+) -> dict[str, Any]:
+    """Overlaid metric curves from ``{run_id: {metric key: history frame}}``.
+
+    One colour per run, one dash style per metric; a history frame has the
+    columns of ``get_metric_history`` (step, timestamp, value).
+    """
+    if x not in ("step", "timestamp"):
+        raise InvalidArgument("x", "'step' or 'timestamp'", x)
+    labels = labels or {}
+    keys = sorted({k for per_run in histories.values() for k in per_run})
+    traces = []
+    for n, (run_id, per_run) in enumerate(histories.items()):
+        for key in keys:
+            frame = per_run.get(key)
+            if frame is None or frame.empty:
+                continue
+            frame = _thin(frame.sort_values(["step", "timestamp"], kind="stable"), max_points)
+            xs = (
+                [int(s) for s in frame["step"]]
+                if x == "step"
+                else [t.isoformat() for t in frame["timestamp"]]
+            )
+            label = labels.get(run_id, run_id[:8])
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines+markers" if len(frame) < 30 else "lines",
+                    "name": f"{label} · {key}" if len(keys) > 1 else label,
+                    "legendgroup": run_id,
+                    "x": xs,
+                    "y": [_num(v) for v in frame["value"]],
+                    "line": {
+                        "color": PALETTE[n % len(PALETTE)],
+                        "dash": DASHES[keys.index(key) % len(DASHES)],
+                    },
+                    "meta": {"run_id": run_id, "metric": key},
+                }
+            )
+    if not traces:
+        return empty_figure(
+            "select runs that logged metrics to see their curves"
+            if histories
+            else "select runs to see their metric curves",
+            title="metric curves",
+        )
+    return {
+        "data": traces,
+        "layout": {
+            "title": {"text": "metric curves: " + ", ".join(keys)},
+            "xaxis": {"title": {"text": x}},
+            "yaxis": {"title": {"text": keys[0] if len(keys) == 1 else "value"}},
+            "legend": {"orientation": "h", "y": -0.2},
+            "height": 380,
+            "margin": {"t": 50, "b": 40},
+        },
+    }
+
+
+def metric_curves(
+    run_ids: Sequence[str],
+    keys: Sequence[str] | None = None,
+    *,
+    labels: Mapping[str, str] | None = None,
+    x: str = "step",
+) -> dict[str, Any]:
+    """Overlaid curves of ``keys`` (default: every metric any of the runs logged) for ``run_ids``."""
+    if isinstance(run_ids, str):
+        run_ids = [run_ids]
+    wanted = list(keys) if keys is not None else None
+    names: dict[str, str] = dict(labels or {})
+    histories: dict[str, dict[str, pd.DataFrame]] = {}
+    for ref in run_ids:
+        data = get_run(ref)
+        run_id = data.info.run_id
+        names.setdefault(run_id, run_label(data.info.name, run_id))
+        run_keys = [k for k in (wanted or sorted(data.metrics)) if k in data.metrics]
+        histories[run_id] = {k: get_metric_history(run_id, k) for k in run_keys}
+    return curves_figure(histories, names, x=x)
+
+
+def comparison_figure(
+    latest: Mapping[str, Mapping[str, float]], labels: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Latest metric values side by side: one subplot row per metric, one bar per run.
+
+    ``latest`` is ``{run_id: {metric key: value}}``. Metrics have different
+    scales, so each gets its own x axis instead of sharing one.
+    """
+    labels = labels or {}
+    keys = sorted({k for m in latest.values() for k in m})
+    if not latest or not keys:
+        return empty_figure("no metrics to compare", title="latest metrics")
+    run_ids = list(latest)
+    names = [labels.get(r, r[:8]) for r in run_ids]
+    colours = [PALETTE[n % len(PALETTE)] for n in range(len(run_ids))]
+    gap = 0.08 if len(keys) > 1 else 0.0
+    height = (1.0 - gap * (len(keys) - 1)) / len(keys)
+    traces, layout = [], {}
+    for i, key in enumerate(keys):
+        axis = "" if i == 0 else str(i + 1)
+        top = 1.0 - i * (height + gap)
+        values = [_num(latest[r].get(key)) for r in run_ids]
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": key,
+                "x": values,
+                "y": names,
+                "marker": {"color": colours},
+                "text": [f"{v:.4g}" if v is not None else "" for v in values],
+                "textposition": "auto",
+                "xaxis": f"x{axis}",
+                "yaxis": f"y{axis}",
+                "showlegend": False,
+                "hovertemplate": f"%{{y}}<br>{key} = %{{x}}<extra></extra>",
+            }
+        )
+        layout[f"xaxis{axis}"] = {"anchor": f"y{axis}", "title": {"text": key}}
+        layout[f"yaxis{axis}"] = {
+            "anchor": f"x{axis}",
+            "domain": [max(0.0, top - height), top],
+            "autorange": "reversed",
+        }
+    layout.update(
+        {
+            "title": {"text": "latest metrics"},
+            "height": max(220, len(keys) * (40 + 24 * len(run_ids)) + 80),
+            "margin": {"l": 160, "t": 50},
+        }
+    )
+    return {"data": traces, "layout": layout}
+
+
+def run_comparison(run_ids: Sequence[str], keys: Sequence[str] | None = None) -> dict[str, Any]:
+    """Latest metric values of ``run_ids`` side by side (see ``comparison_figure``)."""
+    latest: dict[str, dict[str, float]] = {}
+    labels: dict[str, str] = {}
+    for ref in run_ids:
+        data = get_run(ref)
+        run_id = data.info.run_id
+        labels[run_id] = run_label(data.info.name, run_id)
+        latest[run_id] = {k: v for k, v in data.metrics.items() if keys is None or k in set(keys)}
+    return comparison_figure(latest, labels)

@@ -1,0 +1,38 @@
+"""Executed notebooks exported to HTML draw their figures in a real (headless) chromium."""
+
+from __future__ import annotations
+
+import pytest
+
+from jupyter_mlops.widgets.export import export_html, plotly_js
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+def test_exported_page_inlines_plotly_once_and_draws_every_figure(
+    seeded_runs, run_notebook, tmp_path, browser_page, screenshot
+):
+    nb = run_notebook(
+        [
+            "import jupyter_mlops as mlops",
+            f"mlops.widgets.runs(select=[{seeded_runs[0]!r}, {seeded_runs[3]!r}])",
+            "mlops.widgets.runs(metrics=['loss']).static()",
+        ],
+        "runs_export",
+    )
+    page_file = export_html(nb, tmp_path / "runs.html")
+    text = page_file.read_text()
+    assert text.count(plotly_js()[:200]) == 1  # one plotly.js per page, not per output
+    browser_page.goto(page_file.as_uri())
+    browser_page.wait_for_selector(".mlops-plotly-plot .main-svg")
+    plots = browser_page.locator(".mlops-plotly-plot")
+    assert plots.count() == 2
+    assert browser_page.locator(".mlops-plotly-plot .scatterlayer .trace").count() == 2 + 3
+    assert browser_page.get_by_text("parameters that differ").first.is_visible()
+    assert browser_page.errors == []
+    screenshot(browser_page, "runs_view")
+
+
+def test_a_notebook_without_plotly_outputs_gets_no_plotly_js(run_notebook, tmp_path):
+    nb = run_notebook(["1 + 1"], "plain")
+    assert "Plotly.newPlot" not in export_html(nb, tmp_path / "plain.html").read_text()

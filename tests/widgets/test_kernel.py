@@ -1,0 +1,79 @@
+"""The views in a real kernel: widget state follows a selection; outputs keep a static fallback."""
+
+from __future__ import annotations
+
+import json
+
+import papermill as pm
+import pytest
+
+from jupyter_mlops.widgets.static import PLOTLY_MIME
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+pytestmark = pytest.mark.slow
+
+
+def test_selection_changes_the_figure_state_in_a_kernel(seeded_runs, run_notebook, nb_outputs):
+    nb = run_notebook(
+        [
+            "import json\nimport jupyter_mlops as mlops\n"
+            "view = mlops.widgets.runs(select=[])\nview",
+            "before = json.dumps(view.curves.outputs)\n"
+            f"view.selector.value = ({seeded_runs[0]!r}, {seeded_runs[1]!r})\n"
+            "after = view.curves.outputs[0]['data']['application/vnd.plotly.v1+json']['data']\n"
+            "assert json.dumps(view.curves.outputs) != before\n"
+            f"assert {{t['meta']['run_id'] for t in after}} == {{{seeded_runs[0]!r}, {seeded_runs[1]!r}}}\n"
+            "print(len(after))",
+        ]
+    )
+    outs = nb_outputs(nb)
+    assert WIDGET_MIME in outs[0]["data"]
+    assert outs[1]["text"].strip() == "2"
+    # the widget state saved with the notebook holds the new figure, not plotly.js
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    figures = [
+        o["data"][PLOTLY_MIME]
+        for s in state.values()
+        if s["model_name"] == "OutputModel"
+        for o in s["state"].get("outputs", [])
+    ]
+    curves = [f for f in figures if f["layout"]["title"]["text"].startswith("metric curves")]
+    assert [{t["meta"]["run_id"] for t in f["data"]} for f in curves] == [set(seeded_runs[:2])]
+    assert len(json.dumps(state)) < 300_000
+
+
+def test_papermill_output_keeps_the_static_mime_bundle(seeded_runs, make_notebook, tmp_path):
+    source = make_notebook(
+        ["import jupyter_mlops as mlops", "mlops.widgets.runs(experiment=EXPERIMENT)"], "pm"
+    )
+    nb = source.read_text()
+    # a papermill parameters cell
+    nb = json.loads(nb)
+    nb["cells"].insert(
+        0,
+        {
+            "cell_type": "code",
+            "id": "parameters",
+            "metadata": {"tags": ["parameters"]},
+            "source": "EXPERIMENT = None",
+            "outputs": [],
+            "execution_count": None,
+        },
+    )
+    source.write_text(json.dumps(nb))
+    out = tmp_path / "pm_out.ipynb"
+    pm.execute_notebook(
+        str(source),
+        str(out),
+        parameters={"EXPERIMENT": "exp"},
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(tmp_path),
+    )
+    result = json.loads(out.read_text())
+    data = [o.get("data", {}) for c in result["cells"] for o in c.get("outputs", [])]
+    view = next(d for d in data if WIDGET_MIME in d)
+    assert view[PLOTLY_MIME]["data"], "the static figure is in the output notebook"
+    assert {t["meta"]["run_id"] for t in view[PLOTLY_MIME]["data"]} == set(seeded_runs[:3])
+    assert "run3" in "".join(view["text/html"])
+    assert "plotly.min.js" not in out.read_text() and len(out.read_bytes()) < 300_000

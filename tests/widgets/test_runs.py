@@ -1,0 +1,104 @@
+"""The runs view in-process: paging, filtering, sorting, selection and what it draws."""
+
+from __future__ import annotations
+
+import pytest
+
+import jupyter_mlops as mlops
+from jupyter_mlops.errors import InvalidArgument
+from jupyter_mlops.widgets.static import PLOTLY_MIME
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def curve_runs(view) -> set[str]:
+    return {t["meta"]["run_id"] for t in view.figure["data"]}
+
+
+def test_first_page_selects_the_newest_runs_and_draws_their_curves(seeded_runs):
+    view = mlops.widgets.runs()
+    assert view.total == 4
+    assert list(view.frame["run_id"]) == seeded_runs
+    assert view.selected == seeded_runs[:3]
+    assert curve_runs(view) == set(seeded_runs[:3])
+    assert view.metric_box.value == ("acc",)
+    assert all(len(t["y"]) == 8 for t in view.figure["data"])
+
+
+def test_changing_the_selection_changes_the_figure(seeded_runs):
+    view = mlops.widgets.runs()
+    before = view.figure
+    view.selector.value = (seeded_runs[3],)  # as a click in the front end would
+    assert view.selected == [seeded_runs[3]]
+    assert curve_runs(view) == {seeded_runs[3]}
+    assert view.figure != before
+    assert view.curves.outputs[0]["data"][PLOTLY_MIME]["data"] == view.figure["data"]
+
+
+def test_choosing_metrics_overlays_one_curve_per_run_and_metric(seeded_runs):
+    view = mlops.widgets.runs(select=seeded_runs[:2])
+    view.metric_box.value = ("acc", "loss")
+    names = sorted(t["name"] for t in view.figure["data"])
+    assert len(names) == 4
+    assert any(n.endswith("· loss") for n in names)
+
+
+def test_param_diff_lists_only_params_that_differ(seeded_runs):
+    view = mlops.widgets.runs(select=seeded_runs[:2])
+    assert "lr" in view.diff.value
+    assert "depth" not in view.diff.value
+    assert "latest metrics" in view.latest.figure["layout"]["title"]["text"]
+
+
+def test_paging_filter_and_sort_happen_in_the_store(seeded_runs):
+    view = mlops.widgets.runs(page_size=3)
+    assert len(view.frame) == 3 and "1–3 of 4" in view.page_label.value
+    assert view.prev_button.disabled and not view.next_button.disabled
+    view.next_page()
+    assert list(view.frame["run_id"]) == seeded_runs[3:]
+    assert view.selected == seeded_runs[:3]  # selection survives paging
+    view.filter_box.value = "params.lr > 0.25"
+    assert view.total == 2 and view.offset == 0
+    view.filter_box.value = ""
+    view.order_box.value = "metrics.loss"
+    view.descending.value = False
+    assert view.frame["run_id"].iloc[0] == seeded_runs[0]  # run3 has the lowest final loss
+
+
+def test_a_bad_filter_shows_a_clear_message(seeded_runs):
+    view = mlops.widgets.runs()
+    view.filter_box.value = "metrics.acc >"
+    assert "filter" in view.message.value and "expected" in view.message.value
+    assert view.frame.empty
+
+
+def test_bad_arguments_name_the_argument(seeded_runs):
+    with pytest.raises(InvalidArgument, match="experiment"):
+        mlops.widgets.runs(experiment="nope")
+    with pytest.raises(InvalidArgument, match="page_size"):
+        mlops.widgets.runs(page_size=0)
+    with pytest.raises(InvalidArgument, match="metrics"):
+        mlops.widgets.runs(select=seeded_runs[:1], metrics=["nope"])
+
+
+def test_an_empty_store_shows_an_empty_view(mlops_home):
+    view = mlops.widgets.runs()
+    assert view.total == 0 and view.selected == []
+    assert view.figure["data"] == []
+    assert "no runs yet" in view.table.value
+
+
+def test_the_mime_bundle_carries_the_widget_and_its_static_fallback(seeded_runs):
+    bundle = mlops.widgets.runs()._repr_mimebundle_()
+    assert WIDGET_MIME in bundle
+    assert bundle[PLOTLY_MIME]["data"]
+    assert "run0" in bundle["text/html"]
+    static = mlops.widgets.runs().static()._repr_mimebundle_()
+    assert WIDGET_MIME not in static and PLOTLY_MIME in static
+
+
+def test_run_names_are_escaped_in_html(mlops_home):
+    with mlops.start_run("<script>x</script>", experiment="exp"):
+        mlops.log_metric("m", 1.0)
+    html = mlops.widgets.runs().table.value
+    assert "<script>x" not in html and "&lt;script&gt;" in html
