@@ -1,9 +1,159 @@
-"""CLI commands for data (added by their feature)."""
+"""``jupyter mlops snapshots list|show``, ``validate FILE --against REF``, ``drift REF CUR``."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from pathlib import Path
+
 import click
+
+from .. import data
+from ..data.frames import read_file
+from .output import echo_json, frame_table, jsonable, table
 
 
 def register(main: click.Group) -> None:
-    pass
+    main.add_command(snapshots)
+    main.add_command(validate_cmd)
+    main.add_command(drift_cmd)
+
+
+def _iso(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _side(value: str):
+    """A file path when such a file exists, else a snapshot reference."""
+    return read_file(value) if Path(value).is_file() else value
+
+
+def _write_json(path: str, payload: dict) -> None:
+    Path(path).write_text(json.dumps(jsonable(payload), indent=2, default=str))
+
+
+@click.group()
+def snapshots() -> None:
+    """Stored data snapshots."""
+
+
+@snapshots.command("list")
+@click.argument("name", required=False)
+@click.option("--latest", is_flag=True, help="Only the newest version of each name.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
+def list_cmd(name, latest, as_json) -> None:
+    """List snapshots (of NAME), newest version first."""
+    infos = data.list_snapshots(name, all_versions=not latest)
+    if as_json:
+        echo_json([_record(i) for i in infos])
+        return
+    if not infos:
+        click.echo("no snapshots")
+        return
+    rows = [
+        (i.ref, i.id, i.n_rows, i.n_columns, i.fingerprint[:12], _iso(i.created_at), i.user)
+        for i in infos
+    ]
+    click.echo(table(rows, ["snapshot", "id", "rows", "columns", "fingerprint", "created", "user"]))
+
+
+def _record(info) -> dict:
+    return {
+        "ref": info.ref,
+        "id": info.id,
+        "name": info.name,
+        "version": info.version,
+        "fingerprint": info.fingerprint,
+        "n_rows": info.n_rows,
+        "n_columns": info.n_columns,
+        "data_digest": info.data_digest,
+        "data_size": info.data_size,
+        "profile_digest": info.profile_digest,
+        "created_at": info.created_at,
+        "user": info.user,
+        "description": info.description,
+        "schema": list(info.schema),
+        "has_expectations": info.expectations is not None,
+    }
+
+
+@snapshots.command("show")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True)
+def show_cmd(ref, as_json) -> None:
+    """One snapshot: schema, column profile, the runs that read it, its expectations."""
+    info = data.get_snapshot(ref)
+    summary = data.get_profile(info).summary()
+    runs = data.runs_of_snapshot(info)
+    if as_json:
+        record = _record(info)
+        record["profile"] = summary.to_dict(orient="records")
+        record["runs"] = runs
+        record["expectations"] = info.expectations
+        echo_json(record)
+        return
+    click.echo(f"{info.ref}  (id {info.id})")
+    click.echo(f"  rows {info.n_rows}, columns {info.n_columns}, parquet {info.data_size} bytes")
+    click.echo(f"  fingerprint {info.fingerprint}")
+    click.echo(f"  created {_iso(info.created_at)} by {info.user}")
+    if info.description:
+        click.echo(f"  {info.description}")
+    click.echo("")
+    click.echo(frame_table(summary))
+    click.echo("")
+    click.echo("read by runs: " + (", ".join(r[:8] for r in runs) if runs else "none"))
+    click.echo("expectations: " + ("saved" if info.expectations else "none saved"))
+
+
+@click.command("validate")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--against", required=True, help="Snapshot reference, e.g. train@latest.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write JSON here.")
+def validate_cmd(file, against, json_path) -> None:
+    """Validate a CSV or Parquet FILE; exit 1 when any expectation is violated."""
+    report = data.validate(read_file(file), against=against)
+    if json_path:
+        _write_json(json_path, report.to_dict())
+    if report.ok:
+        click.echo(f"ok: {report.n_rows} rows meet the expectations of {report.against}")
+        return
+    click.echo(f"{len(report.violations)} violations of {report.against} in {report.n_rows} rows")
+    click.echo(frame_table(report.violations))
+    raise click.exceptions.Exit(1)
+
+
+@click.command("drift")
+@click.argument("reference")
+@click.argument("current")
+@click.option(
+    "--json", "json_path", type=click.Path(dir_okay=False), help="Write the report as JSON."
+)
+@click.option("--column", "columns", multiple=True, help="Only these columns (repeatable).")
+@click.option(
+    "--drift-share",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.5,
+    show_default=True,
+    help="Share of drifted columns that makes the data set drifted.",
+)
+def drift_cmd(reference, current, json_path, columns, drift_share) -> None:
+    """Compare CURRENT to REFERENCE (snapshot refs or CSV/Parquet files); exit 1 on drift."""
+    report = data.drift(
+        _side(reference), _side(current), columns=list(columns) or None, drift_share=drift_share
+    )
+    if json_path:
+        _write_json(json_path, report.to_dict())
+    verdict = "DRIFTED" if report.drifted else "no drift"
+    click.echo(
+        f"{report.reference} -> {report.current}: {verdict} "
+        f"({int(report.columns['drifted'].sum())} columns drifted, share {report.share:.0%}, "
+        f"threshold {report.drift_share:.0%})"
+    )
+    click.echo(
+        frame_table(
+            report.columns,
+            ["column", "kind", "method", "statistic", "threshold", "drifted", "note"],
+        )
+    )
+    if report.drifted:
+        raise click.exceptions.Exit(1)

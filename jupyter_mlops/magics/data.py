@@ -1,5 +1,73 @@
-"""%mlops data subcommands (snapshot, validate, drift)."""
+"""%mlops data subcommands: snapshot, validate, drift (text/HTML report)."""
 
 from __future__ import annotations
 
-from .router import subcommand  # noqa: F401
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from .. import data
+from .router import subcommand
+
+
+def _value(magics: Any, expr: str, what: str) -> Any:
+    """A notebook variable (or expression) by name; snapshot refs stay strings."""
+    ns = magics.shell.user_ns
+    if expr in ns:
+        return ns[expr]
+    try:
+        return magics.shell.ev(expr)
+    except Exception as exc:
+        raise UsageError(
+            f"{what}: no variable or expression {expr!r} in the notebook ({exc})"
+        ) from None
+
+
+def _side(magics: Any, token: str) -> Any:
+    """``name@version`` is a snapshot reference; anything else a notebook variable."""
+    if "@" in token:
+        return token
+    ns = magics.shell.user_ns
+    return ns.get(token, token)
+
+
+@subcommand(
+    "snapshot", "store a frame as a versioned data snapshot: %mlops snapshot VAR [--name N]"
+)
+@magic_arguments()
+@argument("variable", help="the DataFrame, Series or Arrow table to snapshot")
+@argument("--name", "-n", help="snapshot name (default: the variable name)")
+@argument("--description", "-d", nargs="+", help="free text stored with the snapshot")
+@argument("--no-run", action="store_true", help="do not record it as an input of the active run")
+def snapshot_cmd(magics: Any, line: str, cell: str | None) -> Any:
+    args = parse_argstring(snapshot_cmd, line)
+    name = args.name or args.variable
+    if not args.name and not args.variable.isidentifier():
+        raise UsageError("give a --name when snapshotting an expression")
+    value = _value(magics, args.variable, "snapshot")
+    description = " ".join(args.description) if args.description else None
+    return data.snapshot(value, name, run=False if args.no_run else None, description=description)
+
+
+@subcommand(
+    "validate", "check a frame against a snapshot's expectations: %mlops validate VAR --against REF"
+)
+@magic_arguments()
+@argument("variable", help="the frame to check")
+@argument("--against", "-a", required=True, help="snapshot reference, e.g. train@latest")
+def validate_cmd(magics: Any, line: str, cell: str | None) -> Any:
+    args = parse_argstring(validate_cmd, line)
+    return data.validate(_value(magics, args.variable, "validate"), against=args.against)
+
+
+@subcommand("drift", "drift report (text/HTML): %mlops drift REF CUR (snapshot refs or variables)")
+@magic_arguments()
+@argument("reference", help="snapshot reference (train@1) or a notebook variable")
+@argument("current", help="snapshot reference or a notebook variable")
+@argument("--column", "-c", action="append", help="only this column (repeatable)")
+def drift_cmd(magics: Any, line: str, cell: str | None) -> Any:
+    args = parse_argstring(drift_cmd, line)
+    return data.drift(
+        _side(magics, args.reference), _side(magics, args.current), columns=args.column
+    )

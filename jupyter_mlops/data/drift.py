@@ -1,0 +1,491 @@
+"""Drift between a reference and a current data set, computed from column profiles.
+
+Each side is a stored snapshot (``"train@3"``) or a frame. Between two
+snapshots only their stored profiles are read, never the data. A frame is
+profiled on the spot; the current side is always binned on the *reference's*
+histogram edges, so a reference profile can be stored ahead of time and
+``drift(a, b)`` compares ``b`` to ``a`` on ``a``'s terms.
+
+Default method per column (``method="auto"``), as in Evidently's presets:
+
+===========  ==========================  =======================================
+kind         both sides <= 1000 values    otherwise
+===========  ==========================  =======================================
+numeric      Kolmogorov-Smirnov p-value   Wasserstein distance / reference std
+             drifted when p < 0.05        drifted when >= 0.1
+categorical  chi-square p-value (2 x K    Jensen-Shannon distance (natural log)
+             contingency), p < 0.05       drifted when >= 0.1
+===========  ==========================  =======================================
+
+``psi`` (population stability index on the reference's bins, drifted when >=
+0.1) can be chosen for either kind; ``ks``, ``wasserstein``, ``chisquare`` and
+``jensenshannon`` can be forced too. Datetimes are compared as numbers
+(epoch seconds), bools as categories.
+
+Why distances above a thousand values: a p-value answers "is there *any*
+difference?", and with enough data the answer is always yes. At 1M rows a
+0.02-sigma shift gives a KS p-value near 1e-32, an alarm nobody wants; the
+normalised Wasserstein distance of that shift is 0.02, far below 0.1. The
+distance thresholds say how *large* a change must be (0.1 of a standard
+deviation of mass moved, or a Jensen-Shannon distance of 0.1), so two samples
+of one distribution stay quiet however big they are, while a 0.3-sigma shift
+(distance 0.3) is flagged. Tests run only where samples are small and a
+p-value is the sensible guard against noise.
+
+The data set is drifted when at least ``drift_share`` (default 0.5, as in
+Evidently) of the compared columns drifted. Columns missing from the current
+data, or whose kind changed (numeric to text, say), count as drifted; new
+columns are reported but not counted; all-null and unsupported (list,
+struct) columns are reported as skipped.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.spatial.distance import jensenshannon
+
+from ..errors import InvalidArgument
+from ..store.snapshots import SnapshotInfo
+from .frames import to_table
+from .profile import (
+    BasicProfile,
+    CategoricalProfile,
+    ColumnProfile,
+    NumericProfile,
+    TableProfile,
+    profile_table,
+)
+
+SMALL_N = 1000
+DRIFT_SHARE = 0.5
+THRESHOLDS: dict[str, float] = {
+    "ks": 0.05,
+    "chisquare": 0.05,
+    "wasserstein": 0.1,
+    "jensenshannon": 0.1,
+    "psi": 0.1,
+}
+P_VALUE_METHODS = frozenset({"ks", "chisquare"})
+NUMERIC_METHODS = ("auto", "ks", "wasserstein", "psi")
+CATEGORICAL_METHODS = ("auto", "chisquare", "jensenshannon", "psi")
+QUANTILE_GRID = 512
+PSI_EPS = 1e-4
+COLUMNS = [
+    "column",
+    "kind",
+    "method",
+    "statistic",
+    "threshold",
+    "drifted",
+    "n_reference",
+    "n_current",
+    "missing_reference",
+    "missing_current",
+    "note",
+]
+
+
+# -- statistics -------------------------------------------------------------------
+def _scale(ref: NumericProfile) -> float:
+    """The reference's standard deviation; a constant reference falls back to |mean| or 1."""
+    std = ref.std
+    if std > 0 and math.isfinite(std):
+        return std
+    return abs(ref.mean) if ref.mean else 1.0
+
+
+def wasserstein(ref: NumericProfile, cur: NumericProfile) -> float:
+    """Wasserstein-1 distance divided by the reference std (exact when values are kept)."""
+    if ref.values is not None and cur.values is not None:
+        w = stats.wasserstein_distance(ref.values, cur.values)
+    else:
+        probs = (np.arange(QUANTILE_GRID) + 0.5) / QUANTILE_GRID
+        w = float(np.mean(np.abs(ref.quantiles(probs) - cur.quantiles(probs))))
+    return float(w / _scale(ref))
+
+
+def ks_pvalue(ref: NumericProfile, cur: NumericProfile) -> float:
+    return float(stats.ks_2samp(ref.values, cur.values).pvalue)
+
+
+def _psi(r: np.ndarray, c: np.ndarray) -> float:
+    p = np.clip(r / r.sum(), PSI_EPS, None)
+    q = np.clip(c / c.sum(), PSI_EPS, None)
+    return float(np.sum((q - p) * np.log(q / p)))
+
+
+def numeric_psi(ref: NumericProfile, cur: NumericProfile) -> float:
+    return _psi(np.asarray(ref.hist, dtype=float), cur.hist_on(ref.edges))
+
+
+def category_table(
+    ref: CategoricalProfile, cur: CategoricalProfile
+) -> tuple[list[Any], np.ndarray, np.ndarray]:
+    """Aligned counts over the union of categories (plus "other" when either side is capped)."""
+    r, c = ref.as_dict(), cur.as_dict()
+    keys = list(r) + [k for k in c if k not in r]
+    rc = np.array([r.get(k, 0) for k in keys], dtype=float)
+    cc = np.array([c.get(k, 0) for k in keys], dtype=float)
+    if ref.other or cur.other:
+        keys.append("(other)")
+        rc = np.append(rc, ref.other)
+        cc = np.append(cc, cur.other)
+    return keys, rc, cc
+
+
+def chisquare_pvalue(rc: np.ndarray, cc: np.ndarray) -> float:
+    keep = (rc + cc) > 0
+    table = np.vstack([rc[keep], cc[keep]])
+    if table.shape[1] < 2:
+        return 1.0
+    return float(stats.chi2_contingency(table, correction=False).pvalue)
+
+
+def js_distance(rc: np.ndarray, cc: np.ndarray) -> float:
+    return float(jensenshannon(rc / rc.sum(), cc / cc.sum()))
+
+
+# -- one column -----------------------------------------------------------------------
+def _row(column: str, kind: str, method: str, **kw: Any) -> dict[str, Any]:
+    row = {
+        "column": column,
+        "kind": kind,
+        "method": method,
+        "statistic": float("nan"),
+        "threshold": float("nan"),
+        "drifted": False,
+        "n_reference": 0,
+        "n_current": 0,
+        "missing_reference": float("nan"),
+        "missing_current": float("nan"),
+        "note": "",
+    }
+    row.update(kw)
+    return row
+
+
+def _missing_rate(p: ColumnProfile) -> float:
+    return p.missing / p.count if p.count else float("nan")
+
+
+def _n(p: ColumnProfile) -> int:
+    if isinstance(p, NumericProfile):
+        return p.n
+    return p.count - p.nulls
+
+
+def _pick(kind: str, method: str, small: bool) -> str:
+    if method != "auto":
+        return method
+    if kind == "categorical":
+        return "chisquare" if small else "jensenshannon"
+    return "ks" if small else "wasserstein"
+
+
+def compare_column(
+    name: str,
+    ref: ColumnProfile,
+    cur: ColumnProfile,
+    *,
+    method: str = "auto",
+    thresholds: Mapping[str, float] = THRESHOLDS,
+    ref_type: str = "",
+    cur_type: str = "",
+) -> dict[str, Any]:
+    """One row of the report: the method, statistic, threshold and verdict for a column."""
+    base = {
+        "n_reference": _n(ref),
+        "n_current": _n(cur),
+        "missing_reference": _missing_rate(ref),
+        "missing_current": _missing_rate(cur),
+    }
+    if ref.kind != cur.kind:
+        note = f"type changed: {ref_type or ref.kind} -> {cur_type or cur.kind}"
+        return _row(name, ref.kind, "type change", drifted=True, note=note, **base)
+    note = (
+        f"type {ref_type} -> {cur_type}" if ref_type and cur_type and ref_type != cur_type else ""
+    )
+    if isinstance(ref, BasicProfile):
+        why = "all values null" if ref.kind == "null" else f"unsupported type {ref_type}"
+        return _row(name, ref.kind, "skipped", note=why, **base)
+    if base["n_reference"] == 0 or base["n_current"] == 0:
+        side = "reference" if base["n_reference"] == 0 else "current"
+        return _row(name, ref.kind, "skipped", note=f"no values in {side}", **base)
+    small = base["n_reference"] <= SMALL_N and base["n_current"] <= SMALL_N
+    chosen = _pick("categorical" if ref.kind == "categorical" else "numeric", method, small)
+    if isinstance(ref, NumericProfile):
+        assert isinstance(cur, NumericProfile)
+        if chosen == "ks" and (ref.values is None or cur.values is None):
+            chosen, note = "wasserstein", (note + "; " if note else "") + "too large for ks"
+        if chosen == "ks":
+            stat = ks_pvalue(ref, cur)
+        elif chosen == "wasserstein":
+            stat = wasserstein(ref, cur)
+        else:
+            stat = numeric_psi(ref, cur)
+    else:
+        assert isinstance(ref, CategoricalProfile) and isinstance(cur, CategoricalProfile)
+        _, rc, cc = category_table(ref, cur)
+        if chosen == "chisquare":
+            stat = chisquare_pvalue(rc, cc)
+        elif chosen == "jensenshannon":
+            stat = js_distance(rc, cc)
+        else:
+            stat = _psi(rc, cc)
+    threshold = float(thresholds[chosen])
+    drifted = stat < threshold if chosen in P_VALUE_METHODS else stat >= threshold
+    return _row(
+        name,
+        ref.kind,
+        chosen,
+        statistic=stat,
+        threshold=threshold,
+        drifted=bool(drifted),
+        note=note,
+        **base,
+    )
+
+
+# -- the report -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DriftReport:
+    """Per-column drift and the data-set verdict. Renders as a table in notebooks."""
+
+    reference: str
+    current: str
+    drifted: bool
+    share: float  # drifted columns / compared columns
+    drift_share: float  # the share at which the data set counts as drifted
+    columns: pd.DataFrame
+    reference_profile: TableProfile = field(repr=False)
+    current_profile: TableProfile = field(repr=False)
+
+    @property
+    def drifted_columns(self) -> list[str]:
+        return list(self.columns.loc[self.columns["drifted"], "column"])
+
+    @property
+    def schema_changes(self) -> pd.DataFrame:
+        methods = {"missing", "new", "type change"}
+        return self.columns[self.columns["method"].isin(methods)].reset_index(drop=True)
+
+    def distribution(self, column: str) -> dict[str, Any]:
+        """Reference and current shares of a column on the reference's bins or categories."""
+        from .figures import distribution
+
+        return distribution(self, column)
+
+    def figure(self, column: str | None = None) -> dict[str, Any]:
+        """A plotly figure as a plain dict: the overview, or one column's distributions."""
+        from . import figures
+
+        return figures.overview(self) if column is None else figures.column_figure(self, column)
+
+    def to_dict(self, *, distributions: bool = True) -> dict[str, Any]:
+        """JSON-able summary (NaN becomes None), with each column's distributions."""
+        rows = [
+            {k: _json_value(v) for k, v in row.items()}
+            for row in self.columns.to_dict(orient="records")
+        ]
+        out: dict[str, Any] = {
+            "reference": self.reference,
+            "current": self.current,
+            "drifted": self.drifted,
+            "share": self.share,
+            "drift_share": self.drift_share,
+            "n_columns": len(self.columns),
+            "n_drifted": int(self.columns["drifted"].sum()),
+            "columns": rows,
+        }
+        if distributions:
+            out["distributions"] = {
+                row["column"]: self.distribution(row["column"])
+                for row in rows
+                if row["method"] not in ("missing", "new", "type change", "skipped")
+            }
+        return out
+
+    def __repr__(self) -> str:
+        verdict = "DRIFTED" if self.drifted else "no drift"
+        head = (
+            f"DriftReport({self.reference} -> {self.current}: {verdict}, "
+            f"{int(self.columns['drifted'].sum())}/{self._counted()} columns drifted, "
+            f"threshold share {self.drift_share:g})"
+        )
+        return head + "\n" + self.columns[COLUMNS[:6]].to_string(index=False)
+
+    def _counted(self) -> int:
+        return int((~self.columns["method"].isin(["new", "skipped"])).sum())
+
+    def _repr_html_(self) -> str:
+        verdict = (
+            '<b style="color:#c0392b">DRIFTED</b>'
+            if self.drifted
+            else '<b style="color:#27ae60">no drift</b>'
+        )
+        head = (
+            f"<p>Drift {html.escape(self.reference)} &rarr; {html.escape(self.current)}: "
+            f"{verdict} &mdash; {int(self.columns['drifted'].sum())} of {self._counted()} "
+            f"columns drifted (data set drifts at share &ge; {self.drift_share:g})</p>"
+        )
+        styled = self.columns.style.apply(
+            lambda r: ["background-color:#fdecea" if r["drifted"] else "" for _ in r], axis=1
+        ).format(
+            {
+                "statistic": "{:.4g}",
+                "threshold": "{:.3g}",
+                "missing_reference": "{:.1%}",
+                "missing_current": "{:.1%}",
+            },
+            na_rep="",
+        )
+        return head + styled.hide(axis="index").to_html()
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, (float, np.floating)):
+        return None if not math.isfinite(float(v)) else float(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v
+
+
+# -- sides ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Side:
+    label: str
+    profile: TableProfile
+
+
+def _is_ref(x: Any) -> bool:
+    return isinstance(x, (str, SnapshotInfo)) or (isinstance(x, int) and not isinstance(x, bool))
+
+
+def _stored_side(ref: Any) -> _Side:
+    from .snapshot import get_profile, get_snapshot
+
+    info = get_snapshot(ref)
+    return _Side(info.ref, get_profile(info))
+
+
+def _frame_side(data: Any, argument: str, edges: Mapping | None, label: str) -> _Side:
+    table = to_table(data, argument)
+    return _Side(label, profile_table(table, edges=dict(edges or {})))
+
+
+def _resolve_sides(reference: Any, current: Any) -> tuple[_Side, _Side]:
+    ref = (
+        _stored_side(reference)
+        if _is_ref(reference)
+        else _frame_side(reference, "reference", None, "reference frame")
+    )
+    if _is_ref(current):
+        cur = _stored_side(current)
+    else:
+        cur = _frame_side(current, "current", ref.profile.edges(), "current frame")
+    return ref, cur
+
+
+def _check_method(argument: str, method: str, allowed: Sequence[str]) -> None:
+    if method not in allowed:
+        raise InvalidArgument(argument, "one of " + ", ".join(allowed), method)
+
+
+def drift(
+    reference: Any,
+    current: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    numeric_method: str = "auto",
+    categorical_method: str = "auto",
+    thresholds: Mapping[str, float] | None = None,
+    drift_share: float = DRIFT_SHARE,
+) -> DriftReport:
+    """Compare ``current`` to ``reference`` column by column (see the module doc for defaults).
+
+    Each side is a snapshot reference ('train@latest', an id, a SnapshotInfo)
+    or a frame. ``thresholds`` overrides the per-method thresholds in
+    ``THRESHOLDS``; ``drift_share`` is the share of drifted columns at which
+    the data set counts as drifted.
+    """
+    _check_method("numeric_method", numeric_method, NUMERIC_METHODS)
+    _check_method("categorical_method", categorical_method, CATEGORICAL_METHODS)
+    limits = dict(THRESHOLDS)
+    for key, value in (thresholds or {}).items():
+        if key not in THRESHOLDS:
+            raise InvalidArgument("thresholds", "keys among " + ", ".join(THRESHOLDS), key)
+        limits[key] = float(value)
+    if not (isinstance(drift_share, (int, float)) and 0 < drift_share <= 1):
+        raise InvalidArgument("drift_share", "a number in (0, 1]", drift_share)
+    ref, cur = _resolve_sides(reference, current)
+    rp, cp = ref.profile, cur.profile
+    names = list(rp.columns) + [c for c in cp.columns if c not in rp.columns]
+    if columns is not None:
+        unknown = sorted(set(columns) - set(names))
+        if unknown:
+            raise InvalidArgument("columns", "columns of the reference or current data", unknown)
+        names = [n for n in names if n in set(columns)]
+    rows = []
+    for name in names:
+        if name not in cp.columns:
+            p = rp.columns[name]
+            rows.append(
+                _row(
+                    name,
+                    p.kind,
+                    "missing",
+                    drifted=True,
+                    note="not in current",
+                    n_reference=_n(p),
+                    missing_reference=_missing_rate(p),
+                )
+            )
+        elif name not in rp.columns:
+            p = cp.columns[name]
+            rows.append(
+                _row(
+                    name,
+                    p.kind,
+                    "new",
+                    note="not in reference",
+                    n_current=_n(p),
+                    missing_current=_missing_rate(p),
+                )
+            )
+        else:
+            p = rp.columns[name]
+            method = numeric_method if isinstance(p, NumericProfile) else categorical_method
+            rows.append(
+                compare_column(
+                    name,
+                    p,
+                    cp.columns[name],
+                    method=method,
+                    thresholds=limits,
+                    ref_type=rp.types.get(name, ""),
+                    cur_type=cp.types.get(name, ""),
+                )
+            )
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    counted = frame[~frame["method"].isin(["new", "skipped"])]
+    share = float(counted["drifted"].mean()) if len(counted) else 0.0
+    return DriftReport(
+        reference=ref.label,
+        current=cur.label,
+        drifted=bool(len(counted) and share >= drift_share),
+        share=share,
+        drift_share=float(drift_share),
+        columns=frame,
+        reference_profile=rp,
+        current_profile=cp,
+    )

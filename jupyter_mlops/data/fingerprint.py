@@ -1,0 +1,100 @@
+"""A content fingerprint of a table: the same values give the same sha256 anywhere.
+
+The hash covers, column by column and in column order:
+the column name, its Arrow type, which rows are null, and the values.
+Values are hashed from normalised Arrow buffers (chunks combined, slice offsets
+removed, null slots zeroed), so the fingerprint does not depend on memory
+layout (chunking, slicing, C or Fortran order of the pandas blocks) or on the
+process (no per-process hash seeds are involved).
+
+- Row order matters: a shuffled frame is different data.
+- Types matter: ``int64`` and ``float64`` columns holding the same numbers
+  differ, and so do a pandas ``category`` and a plain string column.
+- Column order matters too, because a snapshot gives back its columns in the
+  stored order; reorder first (``df[sorted(df.columns)]``) if you want frames
+  that differ only in column order to share a snapshot.
+- The pandas index is not part of the data (see ``frames.to_table``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+FORMAT = b"jupyter-mlops-fingerprint-1"
+
+
+def _fixed_width(t: pa.DataType) -> bool:
+    if pa.types.is_nested(t) or pa.types.is_dictionary(t):
+        return False
+    try:
+        return t.bit_width % 8 == 0
+    except ValueError:
+        return False
+
+
+def _update_array(h, arr: pa.Array) -> None:
+    t = arr.type
+    h.update(str(len(arr)).encode())
+    if arr.null_count:
+        h.update(b"nulls")
+        h.update(np.packbits(arr.is_null().to_numpy(zero_copy_only=False)).tobytes())
+    if pa.types.is_dictionary(t):
+        _update_array(h, arr.dictionary)
+        _update_array(h, arr.indices)
+        return
+    if pa.types.is_boolean(t):
+        values = arr.fill_null(False) if arr.null_count else arr
+        h.update(np.packbits(values.to_numpy(zero_copy_only=False)).tobytes())
+        return
+    if pa.types.is_null(t):
+        return
+    if (
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+    ):
+        _update_varbinary(h, arr)
+        return
+    if _fixed_width(t):
+        values = arr.fill_null(pc.cast(pa.scalar(0), t)) if arr.null_count else arr
+        width = t.bit_width // 8
+        buf = values.buffers()[1]
+        start = values.offset * width
+        h.update(memoryview(buf)[start : start + len(values) * width])
+        return
+    # Nested and rare types: Arrow's IPC form of the array (deterministic for a given array).
+    sink = pa.BufferOutputStream()
+    batch = pa.record_batch([arr], names=["v"])
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    h.update(sink.getvalue())
+
+
+def _update_varbinary(h, arr: pa.Array) -> None:
+    if arr.null_count:  # null slots may hold bytes; make them empty
+        arr = arr.fill_null(pa.scalar(b"" if pa.types.is_binary(arr.type) else "", arr.type))
+    large = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64 if large else np.int32)
+    offsets = offsets[arr.offset : arr.offset + len(arr) + 1]
+    h.update(np.diff(offsets).astype(np.int64).tobytes())
+    if data_buf is not None and len(offsets):
+        h.update(memoryview(data_buf)[int(offsets[0]) : int(offsets[-1])])
+
+
+def fingerprint(table: pa.Table) -> str:
+    """sha256 hex digest of the table's names, types, nulls and values (see module doc)."""
+    h = hashlib.sha256(FORMAT)
+    for field, col in zip(table.schema, table.columns):
+        h.update(b"\x00col\x00" + field.name.encode("utf-8"))
+        h.update(b"\x00type\x00" + str(field.type).encode())
+        arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+        if isinstance(arr, pa.ChunkedArray):  # zero chunks
+            arr = pa.array([], type=field.type)
+        _update_array(h, arr)
+    return h.hexdigest()

@@ -1,0 +1,229 @@
+"""Snapshots: a named, versioned, fingerprinted copy of a data frame in the store.
+
+``snapshot(df, "train")`` fingerprints the frame (see ``fingerprint.py``). If
+``train`` already holds that content, the existing version is returned and
+nothing is written; if another name holds it, its Parquet and profile blobs
+are reused. Otherwise the Parquet file is written (in a thread, while the
+profile is computed), both go to the content-addressed blob store, and one
+transaction adds the row ``train@N``, the run-input link and an event.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import InvalidArgument
+from ..store import Store, get_store
+from ..store import snapshots as snap_store
+from ..store.blobs import BlobRef
+from ..store.events import record_event
+from ..store.snapshots import SnapshotInfo
+from .fingerprint import fingerprint
+from .frames import schema_of, to_table
+from .profile import TableProfile, profile_chunks
+
+SnapshotRef = str | int | SnapshotInfo
+
+
+def _run_id(run: Any) -> str | None:
+    """The run to link: None means the active run (if any), False means none."""
+    if run is False:
+        return None
+    if run is None:
+        from ..tracking.run import active_run
+
+        active = active_run()
+        return None if active is None else active.id
+    if isinstance(run, str):
+        return run
+    run_id = getattr(run, "id", None)
+    if isinstance(run_id, str):
+        return run_id
+    raise InvalidArgument("run", "a Run, a run id, None (the active run) or False", run)
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    # Dictionary encoding pays for categories and ids, not for continuous floats.
+    dict_cols = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="snappy", use_dictionary=dict_cols or False)
+    return buf.getvalue()
+
+
+def _write_blobs(store: Store, table: pa.Table) -> tuple[BlobRef, BlobRef]:
+    """Parquet blob (written in a thread; pyarrow releases the GIL) and profile blob."""
+    result: dict[str, Any] = {}
+
+    def write_parquet() -> None:
+        try:
+            result["data"] = store.blobs.put_bytes(_parquet_bytes(table))
+        except BaseException as exc:  # re-raised in the caller's thread
+            result["error"] = exc
+
+    worker = threading.Thread(target=write_parquet, name="mlops-parquet", daemon=True)
+    worker.start()
+    try:
+        profile = profile_chunks(table)
+        profile_ref = store.blobs.put_bytes(profile.to_bytes())
+    finally:
+        worker.join()
+    if "error" in result:
+        raise result["error"]
+    _profile_cache[profile_ref.digest] = profile
+    return result["data"], profile_ref
+
+
+def snapshot(
+    data: Any,
+    name: str,
+    run: Any = None,
+    *,
+    description: str | None = None,
+) -> SnapshotInfo:
+    """Store ``data`` as the next version of ``name`` (or return the version holding it).
+
+    ``run``: the run that read this data (lineage); None means the active run
+    if one is open, False records no link.
+    """
+    snap_store.check_name(name)
+    if description is not None and not isinstance(description, str):
+        raise InvalidArgument("description", "a string", description)
+    table = to_table(data)
+    run_id = _run_id(run)
+    fp = fingerprint(table)
+    store = get_store()
+    with store.db.session() as s:
+        existing = snap_store.find_same(s, name, fp)
+        content = None if existing else snap_store.find_content(s, fp)
+    if existing is not None:
+        if run_id is not None:
+            _link(store, run_id, existing)
+        return existing
+    if content is not None:
+        data_ref = BlobRef(content.data_digest, content.data_size)
+        profile_digest = content.profile_digest
+    else:
+        data_ref, profile_ref = _write_blobs(store, table)
+        profile_digest = profile_ref.digest
+    with store.db.session(write=True) as s:
+        if run_id is not None:
+            from ..store.runs import resolve_run_id
+
+            run_id = resolve_run_id(s, run_id)
+        again = snap_store.find_same(s, name, fp)  # another process may have won the race
+        if again is not None:
+            info = again
+        else:
+            info = snap_store.insert_snapshot(
+                s,
+                name=name,
+                fingerprint=fp,
+                data_digest=data_ref.digest,
+                data_size=data_ref.size,
+                profile_digest=profile_digest,
+                schema=schema_of(table),
+                n_rows=table.num_rows,
+                n_columns=table.num_columns,
+                description=description,
+            )
+            record_event(
+                s,
+                "snapshot.created",
+                "snapshot",
+                str(info.id),
+                payload={"ref": info.ref, "fingerprint": fp, "run_id": run_id},
+            )
+        if run_id is not None:
+            snap_store.link_run(s, run_id, info.id)
+    return info
+
+
+def _link(store: Store, run_id: str, info: SnapshotInfo) -> None:
+    from ..store.runs import resolve_run_id
+
+    with store.db.session(write=True) as s:
+        snap_store.link_run(s, resolve_run_id(s, run_id), info.id)
+
+
+def get_snapshot(ref: SnapshotRef) -> SnapshotInfo:
+    """The stored snapshot ``ref`` ('train@3', 'train@latest', 'train', an id)."""
+    if isinstance(ref, SnapshotInfo):
+        return ref
+    with get_store().db.session() as s:
+        return snap_store.resolve(s, ref)
+
+
+def load_snapshot(
+    ref: SnapshotRef, columns: list[str] | None = None, *, as_arrow: bool = False
+) -> pd.DataFrame | pa.Table:
+    """The data of a snapshot as a pandas DataFrame (or a pyarrow Table)."""
+    info = get_snapshot(ref)
+    if columns is not None:
+        missing = sorted(set(columns) - set(info.columns))
+        if missing:
+            raise InvalidArgument("columns", f"columns of {info.ref}", missing)
+    with get_store().blobs.open(info.data_digest) as f:
+        table = pq.read_table(f, columns=columns)
+    return table if as_arrow else table.to_pandas()
+
+
+_profile_cache: dict[str, TableProfile] = {}
+_cache_lock = threading.Lock()
+
+
+def get_profile(ref: SnapshotRef) -> TableProfile:
+    """The stored column profile of a snapshot (no data is read)."""
+    info = get_snapshot(ref)
+    return _profile_by_digest(get_store(), info.profile_digest)
+
+
+def _profile_by_digest(store: Store, digest: str) -> TableProfile:
+    # Profiles are content-addressed, so a cached one can never be stale.
+    cached = _profile_cache.get(digest)
+    if cached is None:
+        cached = TableProfile.from_bytes(store.blobs.get_bytes(digest))
+        with _cache_lock:
+            if len(_profile_cache) > 256:
+                _profile_cache.clear()
+            _profile_cache[digest] = cached
+    return cached
+
+
+def list_snapshots(name: str | None = None, *, all_versions: bool = True) -> list[SnapshotInfo]:
+    """Stored snapshots, newest version first per name."""
+    with get_store().db.session() as s:
+        return snap_store.list_snapshots(s, name, all_versions=all_versions)
+
+
+def snapshots_of_run(run_id: Any) -> list[SnapshotInfo]:
+    """The snapshots a run read (its recorded inputs)."""
+    rid = _run_id(run_id) if run_id is not None else None
+    if rid is None:
+        raise InvalidArgument("run_id", "a run or run id", run_id)
+    from ..store.runs import resolve_run_id
+
+    with get_store().db.session() as s:
+        return snap_store.snapshots_of_run(s, resolve_run_id(s, rid))
+
+
+def runs_of_snapshot(ref: SnapshotRef) -> list[str]:
+    """Ids of the runs that read a snapshot."""
+    info = get_snapshot(ref)
+    with get_store().db.session() as s:
+        return snap_store.runs_of_snapshot(s, info.id)
+
+
+def log_input(ref: SnapshotRef, run: Any = None) -> SnapshotInfo:
+    """Record that a run (default: the active one) read an already stored snapshot."""
+    info = get_snapshot(ref)
+    run_id = _run_id(run)
+    if run_id is None:
+        raise InvalidArgument("run", "an open run or a run id", run)
+    _link(get_store(), run_id, info)
+    return info

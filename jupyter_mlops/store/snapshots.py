@@ -1,0 +1,217 @@
+"""Snapshots and run inputs in the database.
+
+Private helpers take the session; ``jupyter_mlops.data`` opens one managed
+session per public operation. A snapshot reference is ``name@3`` (version 3),
+``name@latest`` or plain ``name`` (the newest version), or an integer id.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, InvalidArgument, NotFound
+from .identity import current_user
+from .schema_data import RunInput, Snapshot
+
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,249}$")
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """A stored snapshot (immutable). ``ref`` is ``name@version``."""
+
+    id: int
+    name: str
+    version: int
+    fingerprint: str
+    data_digest: str
+    data_size: int
+    profile_digest: str
+    schema: tuple[dict[str, Any], ...]
+    n_rows: int
+    n_columns: int
+    created_at: float
+    user: str
+    description: str | None = None
+    expectations: dict[str, Any] | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    @property
+    def columns(self) -> list[str]:
+        return [c["name"] for c in self.schema]
+
+    def __repr__(self) -> str:
+        return (
+            f"SnapshotInfo({self.ref!r}, id={self.id}, rows={self.n_rows}, "
+            f"columns={self.n_columns}, fingerprint={self.fingerprint[:12]!r})"
+        )
+
+
+def _info(row: Snapshot) -> SnapshotInfo:
+    return SnapshotInfo(
+        id=row.id,
+        name=row.name,
+        version=row.version,
+        fingerprint=row.fingerprint,
+        data_digest=row.data_digest,
+        data_size=row.data_size,
+        profile_digest=row.profile_digest,
+        schema=tuple(dict(c) for c in row.schema),
+        n_rows=row.n_rows,
+        n_columns=row.n_columns,
+        created_at=row.created_at,
+        user=row.user,
+        description=row.description,
+        expectations=None if row.expectations is None else dict(row.expectations),
+    )
+
+
+def check_name(name: Any) -> str:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise InvalidArgument(
+            "name",
+            "a snapshot name of letters, digits, '_', '-', '.', '/' (at most 250 characters)",
+            name,
+        )
+    return name
+
+
+def parse_ref(ref: Any) -> tuple[str, int | None]:
+    """``(name, version)``; version None means the newest."""
+    if not isinstance(ref, str) or not ref.strip():
+        raise InvalidArgument("snapshot", "a reference like 'train@3' or 'train@latest'", ref)
+    name, sep, version = ref.strip().partition("@")
+    check_name(name)
+    if not sep or version == "latest":
+        return name, None
+    if not version.isdigit() or int(version) < 1:
+        raise InvalidArgument("snapshot", "a version number >= 1 or 'latest' after '@'", ref)
+    return name, int(version)
+
+
+def _resolve_row(session: Session, ref: str | int) -> Snapshot:
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        row = session.get(Snapshot, ref)
+        if row is None:
+            raise NotFound(f"snapshot id {ref} does not exist")
+        return row
+    name, version = parse_ref(ref)
+    stmt = select(Snapshot).where(Snapshot.name == name)
+    if version is None:
+        stmt = stmt.order_by(Snapshot.version.desc()).limit(1)
+    else:
+        stmt = stmt.where(Snapshot.version == version)
+    row = session.scalars(stmt).first()
+    if row is None:
+        what = f"version {version} of snapshot {name!r}" if version else f"snapshot {name!r}"
+        raise NotFound(f"{what} does not exist; list them with `jupyter mlops snapshots list`")
+    return row
+
+
+def resolve(session: Session, ref: str | int) -> SnapshotInfo:
+    return _info(_resolve_row(session, ref))
+
+
+def find_same(session: Session, name: str, fingerprint: str) -> SnapshotInfo | None:
+    """The newest version of ``name`` holding exactly this content, if any."""
+    row = session.scalars(
+        select(Snapshot)
+        .where(Snapshot.name == name, Snapshot.fingerprint == fingerprint)
+        .order_by(Snapshot.version.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else _info(row)
+
+
+def find_content(session: Session, fingerprint: str) -> SnapshotInfo | None:
+    """Any snapshot with this content (to reuse its blobs under another name)."""
+    row = session.scalars(
+        select(Snapshot).where(Snapshot.fingerprint == fingerprint).limit(1)
+    ).first()
+    return None if row is None else _info(row)
+
+
+def insert_snapshot(session: Session, *, name: str, **fields: Any) -> SnapshotInfo:
+    """Add the next version of ``name`` (retrying if another writer took the number)."""
+    for _ in range(5):
+        latest = session.scalar(select(func.max(Snapshot.version)).where(Snapshot.name == name))
+        version = (latest or 0) + 1
+        try:
+            with session.begin_nested():
+                new_id = session.execute(
+                    insert(Snapshot)
+                    .values(
+                        name=name,
+                        version=version,
+                        created_at=time.time(),
+                        user=current_user(),
+                        **fields,
+                    )
+                    .returning(Snapshot.id)
+                ).scalar_one()
+        except IntegrityError:
+            continue
+        return _info(session.get(Snapshot, new_id))
+    raise Conflict(f"could not allocate a version of snapshot {name!r}; try again")
+
+
+def link_run(session: Session, run_id: str, snapshot_id: int, role: str = "input") -> bool:
+    """Record that a run read a snapshot; False when already recorded."""
+    exists = session.get(RunInput, (run_id, snapshot_id))
+    if exists is not None:
+        return False
+    session.execute(
+        insert(RunInput).values(
+            run_id=run_id, snapshot_id=snapshot_id, role=role, created_at=time.time()
+        )
+    )
+    return True
+
+
+def list_snapshots(
+    session: Session, name: str | None = None, *, all_versions: bool = True
+) -> list[SnapshotInfo]:
+    stmt = select(Snapshot).order_by(Snapshot.name, Snapshot.version.desc())
+    if name is not None:
+        stmt = stmt.where(Snapshot.name == check_name(name))
+    rows = [_info(r) for r in session.scalars(stmt)]
+    if not all_versions:
+        seen: set[str] = set()
+        rows = [r for r in rows if not (r.name in seen or seen.add(r.name))]
+    return rows
+
+
+def snapshots_of_run(session: Session, run_id: str) -> list[SnapshotInfo]:
+    rows = session.scalars(
+        select(Snapshot)
+        .join(RunInput, RunInput.snapshot_id == Snapshot.id)
+        .where(RunInput.run_id == run_id)
+        .order_by(RunInput.created_at, Snapshot.id)
+    )
+    return [_info(r) for r in rows]
+
+
+def runs_of_snapshot(session: Session, snapshot_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(RunInput.run_id)
+            .where(RunInput.snapshot_id == snapshot_id)
+            .order_by(RunInput.created_at)
+        )
+    )
+
+
+def set_expectations(session: Session, snapshot_id: int, expectations: dict | None) -> None:
+    session.execute(
+        update(Snapshot).where(Snapshot.id == snapshot_id).values(expectations=expectations)
+    )

@@ -1,0 +1,194 @@
+"""Drift: methods by type and size, verdicts, schema changes, and quality over seeds."""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import jupyter_mlops as mlops
+from jupyter_mlops.data.drift import THRESHOLDS
+from jupyter_mlops.errors import InvalidArgument
+
+from .conftest import make_frame
+
+
+def by_column(report) -> dict:
+    return report.columns.set_index("column").to_dict(orient="index")
+
+
+def test_methods_follow_type_and_size():
+    small = mlops.drift(make_frame(500, seed=1), make_frame(500, seed=2))
+    rows = by_column(small)
+    assert rows["x"]["method"] == "ks" and rows["city"]["method"] == "chisquare"
+    assert rows["flag"]["method"] == "chisquare" and rows["when"]["method"] == "ks"
+    large = mlops.drift(make_frame(5000, seed=1), make_frame(5000, seed=2))
+    rows = by_column(large)
+    assert rows["x"]["method"] == "wasserstein" and rows["city"]["method"] == "jensenshannon"
+    assert list(large.columns.columns[:5]) == ["column", "kind", "method", "statistic", "threshold"]
+    assert not large.drifted and large.share == 0.0
+
+
+def test_forced_methods_and_thresholds():
+    r = mlops.drift(
+        make_frame(3000, seed=1),
+        make_frame(3000, seed=2, shift=0.5),
+        numeric_method="psi",
+        categorical_method="psi",
+        thresholds={"psi": 0.05},
+    )
+    rows = by_column(r)
+    assert rows["x"]["method"] == "psi" and rows["x"]["threshold"] == 0.05
+    assert rows["x"]["drifted"] and not rows["city"]["drifted"]
+    with pytest.raises(InvalidArgument, match="numeric_method"):
+        mlops.drift(make_frame(10), make_frame(10), numeric_method="magic")
+    with pytest.raises(InvalidArgument, match="thresholds"):
+        mlops.drift(make_frame(10), make_frame(10), thresholds={"nope": 1})
+    with pytest.raises(InvalidArgument, match="drift_share"):
+        mlops.drift(make_frame(10), make_frame(10), drift_share=0)
+
+
+def test_large_samples_do_not_alarm_on_trivial_shifts():
+    """At 1M rows a 0.02-sigma shift is 'significant' for KS yet tiny; the distance stays quiet."""
+    from scipy import stats
+
+    rng = np.random.default_rng(0)
+    a = pd.DataFrame({"x": rng.normal(0, 1, 1_000_000)})
+    b = pd.DataFrame({"x": rng.normal(0.02, 1, 1_000_000)})
+    assert stats.ks_2samp(a["x"], b["x"]).pvalue < 1e-20
+    row = by_column(mlops.drift(a, b))["x"]
+    # 0.02 plus the sketches' noise (about 0.01 at k=400), far below the 0.1 threshold
+    assert row["method"] == "wasserstein" and row["statistic"] < 0.05
+    assert not row["drifted"]
+
+
+@pytest.mark.parametrize("n", [300, 10_000])
+def test_same_distribution_rarely_flagged_across_20_seeds(n):
+    flags = tests = 0
+    for seed in range(20):
+        r = mlops.drift(make_frame(n, seed=2 * seed), make_frame(n, seed=2 * seed + 1))
+        tests += len(r.columns)
+        flags += int(r.columns["drifted"].sum())
+        assert not r.drifted
+    assert flags / tests <= 0.05, (flags, tests)
+
+
+@pytest.mark.parametrize("n", [10_000, 100_000])
+def test_mean_shift_of_a_third_sigma_is_flagged(n):
+    for seed in range(3):
+        r = mlops.drift(make_frame(n, seed=seed), make_frame(n, seed=seed + 100, shift=0.3))
+        rows = by_column(r)
+        assert rows["x"]["drifted"], rows["x"]
+        assert rows["x"]["statistic"] == pytest.approx(0.3, abs=0.05)
+        assert not rows["y"]["drifted"]
+
+
+@pytest.mark.parametrize("n", [10_000, 100_000])
+def test_changed_category_mix_is_flagged(n):
+    for seed in range(3):
+        r = mlops.drift(
+            make_frame(n, seed=seed), make_frame(n, seed=seed + 100, mix=[0.3, 0.3, 0.4])
+        )
+        rows = by_column(r)
+        assert rows["city"]["drifted"] and not rows["x"]["drifted"]
+
+
+def test_current_is_binned_on_reference_edges(store):
+    ref = mlops.snapshot(make_frame(5000, seed=1), "ref")
+    report = mlops.drift("ref@1", make_frame(5000, seed=2, shift=6.0))
+    edges = mlops.get_profile(ref)["x"].edges
+    assert report.current_profile["x"].edges == edges
+    dist = report.distribution("x")
+    assert len(dist["labels"]) == len(edges) + 1
+    assert dist["current"][-1] > 0.5  # most of the shifted data is in the overflow bin
+
+
+def test_snapshot_to_snapshot_uses_profiles_only(store, monkeypatch):
+    mlops.snapshot(make_frame(5000, seed=1), "d")
+    mlops.snapshot(make_frame(5000, seed=2, shift=0.5, mix=[0.2, 0.2, 0.6]), "d")
+
+    def no_data(*a, **k):
+        raise AssertionError("drift between snapshots must not read the data back")
+
+    snap_mod = importlib.import_module("jupyter_mlops.data.snapshot")
+    monkeypatch.setattr(snap_mod, "load_snapshot", no_data)
+    snap_mod._profile_cache.clear()  # profiles are read from their blobs
+    monkeypatch.setattr(store.blobs, "open", no_data)
+    r = mlops.drift("d@1", "d@latest")
+    assert (r.reference, r.current) == ("d@1", "d@2")
+    assert set(r.drifted_columns) == {"x", "city"}
+    assert not r.drifted  # 2 of 5 columns < half
+
+
+def test_direction_matters_and_is_reference_based(store):
+    a, b = make_frame(4000, seed=1), make_frame(4000, seed=2, shift=1.0)
+    ab, ba = mlops.drift(a, b), mlops.drift(b, a)
+    assert by_column(ab)["x"]["drifted"] and by_column(ba)["x"]["drifted"]
+
+
+def test_dataset_verdict_by_share():
+    a = make_frame(3000, seed=1)
+    b = make_frame(3000, seed=2, shift=1.0, mix=[0.1, 0.1, 0.8])
+    b["y"] = b["y"] * 3
+    r = mlops.drift(a, b)
+    assert r.share == pytest.approx(3 / 5)
+    assert r.drifted
+    assert not mlops.drift(a, b, drift_share=0.8).drifted
+    assert mlops.drift(a, b, columns=["x"]).drifted
+
+
+def test_schema_changes_are_reported_not_crashed_on():
+    ref = make_frame(2000, seed=1)
+    cur = make_frame(2000, seed=2).drop(columns=["y"])
+    cur["new"] = 1.0
+    cur["city"] = np.arange(len(cur), dtype=float)  # text -> numbers
+    cur["x"] = cur["x"].round().astype("int64")  # float -> int: same kind, still compared
+    r = mlops.drift(ref, cur)
+    rows = by_column(r)
+    assert rows["y"]["method"] == "missing" and rows["y"]["drifted"]
+    assert rows["new"]["method"] == "new" and not rows["new"]["drifted"]
+    assert rows["city"]["method"] == "type change" and rows["city"]["drifted"]
+    assert "large_string -> double" in rows["city"]["note"]
+    assert rows["x"]["method"] == "wasserstein" and "double -> int64" in rows["x"]["note"]
+    assert set(r.schema_changes["column"]) == {"y", "new", "city"}
+    assert r.drifted  # 2 of 4 compared columns (y, city) >= 0.5
+
+
+def test_null_and_nested_columns_are_skipped():
+    ref = pd.DataFrame({"n": [None] * 50, "l": [[1]] * 50, "x": np.arange(50.0)})
+    cur = pd.DataFrame({"n": [None] * 50, "l": [[2]] * 50, "x": np.arange(50.0)})
+    r = mlops.drift(ref, cur)
+    rows = by_column(r)
+    assert rows["n"]["method"] == "skipped" and "null" in rows["n"]["note"]
+    assert rows["l"]["method"] == "skipped" and "unsupported" in rows["l"]["note"]
+    assert not r.drifted and r.share == 0.0
+
+
+def test_all_nan_current_column_is_skipped():
+    r = mlops.drift(pd.DataFrame({"x": np.arange(10.0)}), pd.DataFrame({"x": [np.nan] * 10}))
+    row = by_column(r)["x"]
+    assert row["method"] == "skipped" and "no values in current" in row["note"]
+    assert row["missing_current"] == 1.0
+
+
+def test_bad_sides():
+    with pytest.raises(InvalidArgument, match="current.*at least one row"):
+        mlops.drift(make_frame(10), pd.DataFrame({"x": []}))
+    with pytest.raises(InvalidArgument, match="columns"):
+        mlops.drift(make_frame(10), make_frame(10), columns=["nope"])
+
+
+def test_report_renders_and_serialises():
+    r = mlops.drift(make_frame(3000, seed=1), make_frame(3000, seed=2, shift=1.0))
+    html = r._repr_html_()
+    assert "<table" in html and "wasserstein" in html
+    assert "DriftReport(" in repr(r)
+    d = r.to_dict()
+    text = json.dumps(d)
+    assert "NaN" not in text
+    assert d["n_drifted"] == 1 and d["drifted"] is False
+    assert set(d["distributions"]) == {"x", "y", "city", "flag", "when"}
+    assert THRESHOLDS["wasserstein"] == 0.1
