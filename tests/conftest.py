@@ -180,13 +180,13 @@ def any_store(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 @pytest.fixture
 def ip(mlops_home: Path):
     """A real InteractiveShell with the extension loaded; run_cell re-raises errors via ``ip.run(...)``."""
-    from IPython.testing.globalipapp import start_ipython
+    from IPython.testing.globalipapp import get_ipython, start_ipython
 
-    shell = start_ipython()
+    shell = start_ipython() or get_ipython()  # None once the global shell exists
     shell.run_line_magic("load_ext", "jupyter_mlops")
     yield shell
     _end_open_runs()
-    shell.user_ns.clear()
+    shell.reset(new_session=False)  # clears user variables, keeps IPython's own (_oh, In, ...)
 
 
 def run_python(

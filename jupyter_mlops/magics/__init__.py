@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class
+from traitlets import Bool
 
+from ..tracking.cells import CellCapture
 from . import router
 
 
@@ -11,8 +13,27 @@ from . import router
 class MlopsMagics(Magics):
     """Configurable with ``%config MlopsMagics.<trait> = ...``."""
 
+    capture_cells = Bool(
+        True, help="Record every executed cell (source, count, duration) while a run is open."
+    ).tag(config=True)
+
+    def __init__(self, shell=None, **kwargs) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self.capture = CellCapture(shell)
+        if self.capture_cells:
+            self.capture.register()
+        self.observe(self._capture_changed, names="capture_cells")
+
+    def _capture_changed(self, change) -> None:
+        if change["new"]:
+            self.capture.register()
+        else:
+            self.capture.unregister()
+
     @line_cell_magic
     def mlops(self, line: str, cell: str | None = None):
+        """Experiment tracking from notebooks: ``%mlops help`` lists the subcommands."""
+        __tracebackhide__ = True
         return router.dispatch(self, line, cell)
 
 
@@ -23,8 +44,13 @@ def _register_subcommands() -> None:
 
 def load_ipython_extension(ipython) -> None:
     _register_subcommands()
-    ipython.register_magics(MlopsMagics)
+    magics = MlopsMagics(shell=ipython)
+    ipython.register_magics(magics)
+    ipython._mlops_magics = magics
 
 
 def unload_ipython_extension(ipython) -> None:
-    pass
+    magics = getattr(ipython, "_mlops_magics", None)
+    if magics is not None:
+        magics.capture.unregister()
+        del ipython._mlops_magics

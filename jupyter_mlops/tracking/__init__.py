@@ -19,11 +19,19 @@ from .api import (
     set_tags,
     start_run,
 )
+from .autolog import autolog
+from .cells import history as cell_history
+from .cells import run_cells
+from .notebook import attempts, compare_attempts
 from .run import Run, active_run
 
 __all__ = [
     "Run",
     "active_run",
+    "attempts",
+    "autolog",
+    "cell_history",
+    "compare_attempts",
     "count_runs",
     "download_artifact",
     "end_run",
@@ -37,6 +45,7 @@ __all__ = [
     "log_metrics",
     "log_param",
     "log_params",
+    "run_cells",
     "search_runs",
     "set_tag",
     "set_tags",

@@ -137,15 +137,23 @@ def capture_source() -> tuple[str, str | None]:
     env_path = os.environ.get("MLOPS_NOTEBOOK_PATH")
     if env_path:
         return "notebook", env_path
+    from . import notebook_path
+
     ns = _ipython_namespace()
     if ns is not None:
+        papermill = notebook_path.papermill_input(ns)
+        if papermill:
+            return "notebook", papermill
         vsc = ns.get("__vsc_ipynb_file__")
         if isinstance(vsc, str) and vsc:
             return "notebook", vsc
     session_name = os.environ.get("JPY_SESSION_NAME")
     if session_name:
-        return "notebook", session_name
+        return "notebook", notebook_path.session_name_path(session_name)
     if ns is not None:
+        served = notebook_path.server_notebook()
+        if served:
+            return "notebook", served
         return "ipython", None
     argv0 = sys.argv[0] if sys.argv else ""
     if argv0 and not argv0.endswith("ipykernel_launcher.py") and argv0 not in ("-c", "-"):

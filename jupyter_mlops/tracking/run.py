@@ -84,6 +84,16 @@ class Run:
             f"<Run {self.id[:8]} {self.name!r} {self.status.value} experiment={self.experiment!r}>"
         )
 
+    def _repr_html_(self) -> str:
+        from .display import run_repr_html
+
+        return run_repr_html(self)
+
+    def _repr_pretty_(self, p, cycle: bool) -> None:
+        from .display import run_repr_pretty
+
+        run_repr_pretty(self, p, cycle)
+
     # -- logging -----------------------------------------------------------
     def _check_open(self, what: str) -> None:
         if self._ended:
@@ -274,6 +284,8 @@ _live: weakref.WeakSet[Run] = weakref.WeakSet()
 _keeper_lock = threading.Lock()
 _keeper: threading.Thread | None = None
 _uncaught: list[BaseException] = []
+# Called with every newly tracked run (the magics' cell capture listens here).
+track_listeners: list = []
 
 
 def active_run() -> Run | None:
@@ -308,6 +320,11 @@ def track(run: Run, *, make_active: bool = True) -> None:
     if make_active:
         _active.append(run)
     _ensure_keeper()
+    for listener in list(track_listeners):
+        try:
+            listener(run)
+        except Exception as exc:  # a listener (cell capture) must never stop a run
+            log.warning("run listener failed: %s", exc)
 
 
 def _forget(run: Run) -> None:
