@@ -9,8 +9,11 @@
 - ``max_null_rate``: the observed rate of nulls and NaN plus a margin
   (``max(0.01, half the observed rate)``), at most 1;
 - numeric and datetime columns: ``min`` and ``max`` widened by ``margin``
-  (default 10%) of the observed range, and ``finite: true`` when the data had
-  no infinities;
+  (default 50%) of the observed range (a non-negative column keeps 0 as its
+  floor), and ``finite: true`` when the data had no infinities. The ranges
+  are loose on purpose: they catch unit mix-ups, sign flips and sentinel
+  values like -999 without flagging the next sample's slightly larger
+  extremes; tighten them by editing;
 - text, category and bool columns with at most ``MAX_ALLOWED`` distinct
   values: ``allowed_values``.
 
@@ -39,7 +42,7 @@ from ..store.snapshots import SnapshotInfo
 from .frames import DATETIME, NUMERIC, column_kind, to_table
 from .profile import CategoricalProfile, NumericProfile, TableProfile, profile_table
 
-MARGIN = 0.1
+MARGIN = 0.5
 MAX_ALLOWED = 50
 FORMAT = 1
 
@@ -132,7 +135,10 @@ def _column_rules(p: Any, arrow_type: str, margin: float) -> dict[str, Any]:
     if isinstance(p, NumericProfile) and p.n:
         width = p.max - p.min
         pad = margin * width if width > 0 else margin * max(abs(p.min), 1.0)
-        rules["min"] = _bound_out(p.kind, p.min - pad)
+        low = p.min - pad
+        if p.min >= 0 and p.kind == NUMERIC:
+            low = max(low, 0.0)  # non-negative data stays non-negative
+        rules["min"] = _bound_out(p.kind, low)
         rules["max"] = _bound_out(p.kind, p.max + pad)
         if p.pos_inf == 0 and p.neg_inf == 0:
             rules["finite"] = True
