@@ -1,0 +1,142 @@
+"""sklearn autolog: what a fit records, nesting, search child runs, restoring the methods."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+import jupyter_mlops as mlops
+from jupyter_mlops.store import runs as run_store
+from jupyter_mlops.tracking.autolog import autolog_enabled, load_model
+
+
+@pytest.fixture
+def iris():
+    data = load_iris(as_frame=True)
+    return data.data, data.target
+
+
+@pytest.fixture
+def autologged(mlops_home):
+    mlops.autolog("sklearn")
+    yield
+    mlops.autolog("sklearn", disable=True)
+
+
+def test_fit_inside_a_run_records_what_sklearn_reports(autologged, iris):
+    X, y = iris
+    with mlops.start_run("lr") as run:
+        model = LogisticRegression(C=0.5, max_iter=500).fit(X, y)
+    data = mlops.get_run(run.id)
+    assert data.tags["estimator_class"] == "sklearn.linear_model.LogisticRegression"
+    assert data.params["C"] == "0.5" and data.params["max_iter"] == "500"
+    assert data.metrics["training_score"] == pytest.approx(model.score(X, y))
+    schema = json.loads(mlops.load_artifact(run.id, "input_schema.json"))
+    assert [c["name"] for c in schema["X"]["columns"]] == list(X.columns)
+    assert schema["X"]["n_rows"] == 150 and schema["y"]["type"] == "Series"
+    loaded = load_model(run.id)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_fit_without_a_run_opens_one(autologged, iris):
+    X, y = iris
+    LogisticRegression(max_iter=300).fit(X.to_numpy(), y.to_numpy())
+    runs = mlops.search_runs(filter="name = 'LogisticRegression'")
+    assert runs["status"].tolist() == ["FINISHED"]
+    schema = json.loads(mlops.load_artifact(runs["run_id"][0], "input_schema.json"))
+    assert schema["X"] == {"type": "ndarray", "shape": [150, 4], "dtype": "float64"}
+    assert mlops.active_run() is None
+
+
+def test_failing_fit_fails_its_own_run(autologged):
+    with pytest.raises(ValueError):
+        LogisticRegression().fit([[1.0], [2.0]], [0, 0])  # one class only
+    runs = mlops.search_runs(filter="name = 'LogisticRegression'")
+    assert runs["status"].tolist() == ["FAILED"]
+    assert "ValueError" in mlops.get_run(runs["run_id"][0]).info.error
+
+
+def test_pipeline_is_one_fit(autologged, iris):
+    X, y = iris
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression(max_iter=300))])
+    with mlops.start_run("pipe") as run:
+        pipe.fit(X, y)
+    data = mlops.get_run(run.id)
+    assert data.tags["estimator_class"] == "sklearn.pipeline.Pipeline"
+    assert data.params["clf__max_iter"] == "300"
+    assert run_store.child_run_ids(run.store, run.id) == []
+
+
+def test_search_records_cv_results_as_child_runs(autologged, iris):
+    X, y = iris
+    search = GridSearchCV(LogisticRegression(max_iter=300), {"C": [0.1, 1.0, 10.0]}, cv=3)
+    with mlops.start_run("search") as run:
+        search.fit(X, y)
+    data = mlops.get_run(run.id)
+    assert data.metrics["best_cv_score"] == pytest.approx(search.best_score_)
+    assert data.params["best.C"] == repr(search.best_params_["C"])
+    children = [mlops.get_run(c) for c in run_store.child_run_ids(run.store, run.id)]
+    assert len(children) == 3
+    by_c = {c.params["C"]: c.metrics for c in children}
+    results = search.cv_results_
+    for i, params in enumerate(results["params"]):
+        got = by_c[repr(params["C"])]
+        assert got["mean_test_score"] == pytest.approx(results["mean_test_score"][i])
+        assert got["rank_test_score"] == results["rank_test_score"][i]
+    csv = pd.read_csv(__import__("io").BytesIO(mlops.load_artifact(run.id, "cv_results.csv")))
+    assert len(csv) == 3
+
+
+def test_second_fit_in_a_run_is_a_child_run(autologged, iris):
+    X, y = iris
+    with mlops.start_run("two fits") as run:
+        LogisticRegression(C=1.0, max_iter=300).fit(X, y)
+        LogisticRegression(C=2.0, max_iter=300).fit(X, y)
+    assert mlops.get_run(run.id).params["C"] == "1.0"
+    (child,) = run_store.child_run_ids(run.store, run.id)
+    assert mlops.get_run(child).params["C"] == "2.0"
+
+
+def test_disable_restores_the_original_methods(mlops_home):
+    original_fit = LogisticRegression.fit
+    original_fit_transform = StandardScaler.fit_transform
+    mlops.autolog("sklearn")
+    assert LogisticRegression.fit is not original_fit
+    assert autolog_enabled() == ("sklearn",)
+    mlops.autolog("sklearn", disable=True)
+    assert LogisticRegression.fit is original_fit
+    assert StandardScaler.fit_transform is original_fit_transform
+    assert autolog_enabled() == ()
+    LogisticRegression(max_iter=200).fit([[0.0], [1.0]], [0, 1])
+    assert mlops.search_runs().empty
+
+
+def test_classes_defined_later_are_patched(autologged):
+    from sklearn.base import BaseEstimator, RegressorMixin
+
+    class Mean(RegressorMixin, BaseEstimator):
+        def fit(self, X, y):
+            self.mean_ = float(np.mean(y))
+            return self
+
+        def predict(self, X):
+            return np.full(len(X), self.mean_)
+
+    with mlops.start_run("custom") as run:
+        Mean().fit([[1.0], [2.0], [3.0]], [1.0, 2.0, 3.0])
+    data = mlops.get_run(run.id)
+    assert data.tags["estimator_name"] == "Mean"
+    assert data.metrics["training_score"] == pytest.approx(0.0)
+
+
+def test_unknown_flavor_is_a_clear_error(mlops_home):
+    with pytest.raises(mlops.InvalidArgument, match="flavor"):
+        mlops.autolog("tensorflow")
