@@ -66,8 +66,13 @@ def validate_cmd(magics: Any, line: str, cell: str | None) -> Any:
 @argument("reference", help="snapshot reference (train@1) or a notebook variable")
 @argument("current", help="snapshot reference or a notebook variable")
 @argument("--column", "-c", action="append", help="only this column (repeatable)")
+@argument("--widget", "-w", action="store_true", help="the interactive view (ipywidgets + plotly)")
 def drift_cmd(magics: Any, line: str, cell: str | None) -> Any:
     args = parse_argstring(drift_cmd, line)
+    if args.widget:
+        from .views import drift_view
+
+        return drift_view(_side(magics, args.reference), _side(magics, args.current), args.column)
     return data.drift(
         _side(magics, args.reference), _side(magics, args.current), columns=args.column
     )

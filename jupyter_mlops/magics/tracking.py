@@ -200,6 +200,7 @@ def _no_args(line: str) -> None:
 @argument("--experiment", "-e", action="append", help="Only this experiment (repeatable).")
 @argument("--limit", "-n", type=int, default=20, help="At most N runs (default 20).")
 @argument("--filter", "-f", help="e.g. \"metrics.acc > 0.9 and params.model = 'rf'\"")
+@argument("--widget", "-w", action="store_true", help="An interactive view (paged, N per page).")
 def _runs_args(line: str) -> None:
     """%mlops runs [--experiment E] [--limit N] [--filter F]"""
 
@@ -209,6 +210,10 @@ def runs(magics, line: str, cell: str | None):
     args = parse_argstring(_runs_args, line)
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
+    if args.widget:
+        from .views import runs_view
+
+        return runs_view(args.experiment, args.filter, args.limit)
     frame = tracking.search_runs(experiment=args.experiment, filter=args.filter, limit=args.limit)
     if frame.empty:
         print("no runs")

@@ -1,5 +1,65 @@
-"""%mlops widget subcommands (runs --widget, registry, drift)."""
+"""%mlops views: ``registry`` here; ``runs --widget`` and ``drift --widget`` call in here.
+
+Each returns an ipywidgets view from ``jupyter_mlops.widgets`` (imported on
+first use, so plain ``%mlops`` commands never load ipywidgets or plotly).
+"""
 
 from __future__ import annotations
 
-from .router import subcommand  # noqa: F401
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from .router import subcommand
+
+_GATE = re.compile(r"^\s*([^<>=\s]+)\s*((?:>=|<=|==|>|<).+)$")
+
+
+def parse_require(items: Sequence[str] | None) -> dict[str, str]:
+    """``["accuracy>=current", "f1 >= 0.8"]`` -> ``{"accuracy": ">=current", "f1": ">= 0.8"}``."""
+    gates = {}
+    for item in items or []:
+        m = _GATE.match(item)
+        if not m:
+            raise UsageError(f"--require {item!r}: expected METRIC>=RULE, e.g. accuracy>=current")
+        gates[m.group(1)] = m.group(2).strip()
+    return gates
+
+
+def runs_view(experiments: Sequence[str] | None, filter: str | None, page_size: int) -> Any:
+    """``%mlops runs --widget``: the runs view over at most one experiment."""
+    from .. import widgets
+
+    if experiments and len(experiments) > 1:
+        raise UsageError("%mlops runs --widget shows one --experiment at a time (or all)")
+    return widgets.runs(experiments[0] if experiments else None, filter, page_size=page_size)
+
+
+def drift_view(reference: Any, current: Any, columns: Sequence[str] | None) -> Any:
+    """``%mlops drift REF CUR --widget``: the drift view."""
+    from .. import widgets
+
+    return widgets.drift(reference, current, columns=columns)
+
+
+@magic_arguments()
+@argument("name", nargs="?", help="Model name (default: the first registered model).")
+@argument(
+    "--require",
+    "-r",
+    action="append",
+    help="A gate alias moves must pass, METRIC>=RULE (repeatable): accuracy>=current",
+)
+def _registry_args(line: str) -> None:
+    """%mlops registry [NAME] [--require METRIC>=RULE ...]"""
+
+
+@subcommand("registry", "the model registry view: versions, metrics, aliases, lineage, alias moves")
+def registry(magics: Any, line: str, cell: str | None) -> Any:
+    from .. import widgets
+
+    args = parse_argstring(_registry_args, line)
+    return widgets.registry(args.name, require=parse_require(args.require))

@@ -122,3 +122,33 @@ def screenshot() -> Callable[..., Path]:
         return path
 
     return take
+
+
+DRIFT_SETUP = """
+import numpy as np
+import pandas as pd
+import jupyter_mlops as mlops
+
+rng = np.random.default_rng(7)
+n = 2000
+ref = pd.DataFrame({f"num{i}": rng.normal(size=n) for i in range(15)})
+cur = pd.DataFrame({f"num{i}": rng.normal(loc=0.6 if i < 4 else 0.0, size=n) for i in range(15)})
+for i in range(5):
+    ref[f"cat{i}"] = rng.choice([f"c{k}" for k in range(40)], n)
+    cur[f"cat{i}"] = rng.choice([f"c{k}" for k in range(40 if i else 20)], n)
+mlops.snapshot(ref, "reference")
+mlops.snapshot(cur, "current")
+"""
+
+
+@pytest.fixture
+def drift_snapshots(mlops_home: Path) -> tuple[str, str]:
+    """Two stored snapshots of 20 columns (15 numeric, 5 categorical); 5 columns shifted."""
+    exec(DRIFT_SETUP, {})
+    return "reference@latest", "current@latest"
+
+
+@pytest.fixture
+def drift_setup_code() -> str:
+    """The code of ``drift_snapshots``, for a notebook cell."""
+    return DRIFT_SETUP

@@ -36,3 +36,20 @@ def test_exported_page_inlines_plotly_once_and_draws_every_figure(
 def test_a_notebook_without_plotly_outputs_gets_no_plotly_js(run_notebook, tmp_path):
     nb = run_notebook(["1 + 1"], "plain")
     assert "Plotly.newPlot" not in export_html(nb, tmp_path / "plain.html").read_text()
+
+
+def test_exported_drift_view_draws_verdict_table_and_distributions(
+    run_notebook, drift_setup_code, tmp_path, browser_page, screenshot
+):
+    nb = run_notebook(
+        [drift_setup_code, "mlops.widgets.drift('reference@latest', 'current@latest')"],
+        "drift_export",
+    )
+    page_file = export_html(nb, tmp_path / "drift.html")
+    browser_page.goto(page_file.as_uri())
+    browser_page.wait_for_selector(".mlops-plotly-plot .main-svg")
+    assert browser_page.get_by_text("5 of 20 columns drifted").is_visible()
+    assert browser_page.locator(".mlops-view table tbody tr").count() == 20
+    assert browser_page.locator(".mlops-plotly-plot .barlayer .trace").count() == 2
+    assert browser_page.errors == []
+    screenshot(browser_page, "drift_view")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import nbformat
 import papermill as pm
 import pytest
 
@@ -77,3 +78,24 @@ def test_papermill_output_keeps_the_static_mime_bundle(seeded_runs, make_noteboo
     assert {t["meta"]["run_id"] for t in view[PLOTLY_MIME]["data"]} == set(seeded_runs[:3])
     assert "run3" in "".join(view["text/html"])
     assert "plotly.min.js" not in out.read_text() and len(out.read_bytes()) < 300_000
+
+
+def test_a_drift_view_of_20_columns_adds_under_300_kb(run_notebook, drift_setup_code, nb_outputs):
+    nb = run_notebook(
+        [
+            drift_setup_code,
+            "view = mlops.widgets.drift('reference@latest', 'current@latest')\nview",
+            "view.column_box.value = 'cat0'",
+        ],
+        "drift_size",
+    )
+    saved = len(nbformat.writes(nb).encode())
+    bare = nbformat.from_dict(json.loads(nbformat.writes(nb)))
+    bare.metadata.pop("widgets", None)
+    for cell in bare.cells[1:]:
+        cell.outputs = []
+    added = saved - len(nbformat.writes(bare).encode())
+    print(f"drift view of 20 columns adds {added / 1024:.1f} KB")
+    assert 1_000 < added <= 300_000
+    view = nb_outputs(nb)[-1]["data"]
+    assert "5 of 20 columns drifted" in view["text/html"] and view[PLOTLY_MIME]["data"]

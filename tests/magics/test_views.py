@@ -1,0 +1,50 @@
+"""%mlops runs --widget, %mlops drift --widget and %mlops registry in a real InteractiveShell."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from IPython.core.error import UsageError
+
+import jupyter_mlops as mlops
+from jupyter_mlops.magics.views import parse_require
+
+
+def _runs():
+    for i in range(3):
+        with mlops.start_run(f"r{i}", experiment="exp", params={"lr": i}):
+            mlops.log_metric("loss", 1.0 / (i + 1))
+
+
+def test_runs_widget_flag_returns_the_view(ip):
+    _runs()
+    view = ip.run_line_magic("mlops", "runs --widget --experiment exp --limit 2")
+    assert isinstance(view, mlops.widgets.RunsView)
+    assert view.total == 3 and len(view.frame) == 2 and view.experiment == "exp"
+    table = ip.run_line_magic("mlops", "runs")  # without the flag: the magics' table
+    assert isinstance(table, pd.DataFrame)
+    with pytest.raises(UsageError, match="one --experiment"):
+        ip.run_line_magic("mlops", "runs --widget -e a -e b")
+    with pytest.raises(UsageError, match="experiment"):
+        ip.run_line_magic("mlops", "runs --widget -e nope")
+
+
+def test_drift_widget_flag_takes_refs_and_variables(ip):
+    ref = pd.DataFrame({"x": [float(i) for i in range(200)], "c": ["a", "b"] * 100})
+    mlops.snapshot(ref, "train")
+    ip.user_ns["cur"] = ref.assign(x=ref["x"] + 50)
+    view = ip.run_line_magic("mlops", "drift train@latest cur --widget")
+    assert isinstance(view, mlops.widgets.DriftView)
+    assert view.column == "x" and view.report.columns["drifted"].any()
+    only = ip.run_line_magic("mlops", "drift train@latest cur -w -c c")
+    assert list(only.scores["column"]) == ["c"]
+
+
+def test_parse_require():
+    assert parse_require(["accuracy>=current", "f1 >= 0.8", "loss<current - 0.01"]) == {
+        "accuracy": ">=current",
+        "f1": ">= 0.8",
+        "loss": "<current - 0.01",
+    }
+    with pytest.raises(UsageError, match="METRIC>=RULE"):
+        parse_require(["accuracy"])
