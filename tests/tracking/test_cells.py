@@ -102,7 +102,6 @@ def test_a_failing_store_write_warns_once(ip, cell, monkeypatch):
 
     monkeypatch.setattr(cells_mod.cell_store, "add_cells", broken)
     ip.run_cell("c = 1", store_history=True)
-    mlops.run_cells  # noqa: B018
     cells_mod.flush_all()
     with pytest.warns(RuntimeWarning, match="disk full") as caught:
         assert ip.run_cell("d = 2", store_history=True).success
