@@ -366,11 +366,17 @@ def _plain(text: str) -> str:
 def _running_cell(nb: nbformat.NotebookNode | None) -> str:
     if nb is None:
         return ""
-    for idx, cell in enumerate(nb.cells):
-        if cell.get("metadata", {}).get("papermill", {}).get("status") == "running":
-            first = cell.source.strip().splitlines()[:1]
-            return f" (cell {idx}: {first[0][:80]!r})" if first else f" (cell {idx})"
-    return ""
+    # The timed-out cell is the last one papermill started.
+    started = [
+        (idx, cell)
+        for idx, cell in enumerate(nb.cells)
+        if cell.get("metadata", {}).get("papermill", {}).get("start_time")
+    ]
+    if not started:
+        return ""
+    idx, cell = started[-1]
+    lines = [line for line in cell.source.splitlines() if line.strip()]
+    return f" (cell {idx}: {lines[-1].strip()[:80]!r})" if lines else f" (cell {idx})"
 
 
 def find_failure(nb: nbformat.NotebookNode | None) -> CellFailure | None:

@@ -198,7 +198,7 @@ def _on_cluster(address: str, args: list[tuple], progress: bool) -> list[Pipelin
             "set MLOPS_TRACKING_URI to a PostgreSQL URL",
             stacklevel=3,
         )
-    with Client(address, set_as_default=False) as client:
+    with Client(address) as client:
         futures = [client.submit(run_point, *a, pure=False) for a in args]
         out = []
         bar = tqdm(total=len(futures), unit="point", desc="sweep", disable=not progress)
