@@ -19,12 +19,14 @@ process (no per-process hash seeds are involved).
 from __future__ import annotations
 
 import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-FORMAT = b"jupyter-mlops-fingerprint-1"
+FORMAT = b"jupyter-mlops-fingerprint-2"
 
 
 def _fixed_width(t: pa.DataType) -> bool:
@@ -82,19 +84,37 @@ def _update_varbinary(h, arr: pa.Array) -> None:
     _, offsets_buf, data_buf = arr.buffers()
     offsets = np.frombuffer(offsets_buf, dtype=np.int64 if large else np.int32)
     offsets = offsets[arr.offset : arr.offset + len(arr) + 1]
-    h.update(np.diff(offsets).astype(np.int64).tobytes())
+    lengths = np.diff(offsets)
+    h.update(lengths.astype(np.int32 if len(lengths) and lengths.max() < 2**31 else np.int64))
     if data_buf is not None and len(offsets):
         h.update(memoryview(data_buf)[int(offsets[0]) : int(offsets[-1])])
 
 
+def _column_digest(field: pa.Field, col: pa.ChunkedArray) -> bytes:
+    h = hashlib.sha256()
+    h.update(b"\x00col\x00" + field.name.encode("utf-8"))
+    h.update(b"\x00type\x00" + str(field.type).encode())
+    if col.num_chunks == 0:
+        arr = pa.array([], type=field.type)
+    else:
+        arr = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+    _update_array(h, arr)
+    return h.digest()
+
+
 def fingerprint(table: pa.Table) -> str:
-    """sha256 hex digest of the table's names, types, nulls and values (see module doc)."""
+    """sha256 hex digest of the table's names, types, nulls and values (see module doc).
+
+    Columns are hashed in parallel threads (hashlib releases the GIL on large
+    buffers); their digests are combined in column order.
+    """
+    pairs = list(zip(table.schema, table.columns))
+    if table.num_rows * table.num_columns > 1_000_000 and len(pairs) > 1:
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            digests = list(pool.map(lambda fc: _column_digest(*fc), pairs))
+    else:
+        digests = [_column_digest(f, c) for f, c in pairs]
     h = hashlib.sha256(FORMAT)
-    for field, col in zip(table.schema, table.columns):
-        h.update(b"\x00col\x00" + field.name.encode("utf-8"))
-        h.update(b"\x00type\x00" + str(field.type).encode())
-        arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
-        if isinstance(arr, pa.ChunkedArray):  # zero chunks
-            arr = pa.array([], type=field.type)
-        _update_array(h, arr)
+    for d in digests:
+        h.update(d)
     return h.hexdigest()

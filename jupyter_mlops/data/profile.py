@@ -175,19 +175,28 @@ def _histogram(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
     m = len(edges)
     if m == 0:
         return np.array([len(x)], dtype=np.int64)
-    if _uniform(edges):  # O(n) arithmetic binning for our own (linspace) edges
-        bins = m - 1
-        lo, hi = edges[0], edges[-1]
-        idx = np.floor((x - lo) * (bins / (hi - lo))).astype(np.int64)
-        idx += 1
-        np.clip(idx, 0, m, out=idx)
-        idx[(idx == m) & (x <= hi)] = m - 1  # the last bin is closed; guard rounding
-        idx[(idx == 0) & (x >= lo)] = 1
+    lo, hi = edges[0], edges[-1]
+    under = np.count_nonzero(x < lo)
+    over = np.count_nonzero(x > hi)
+    if m == 1:  # a single split point: below it, and at or above it
+        return np.array([under, len(x) - under], dtype=np.int64)
+    bins = m - 1
+    if _uniform(edges):
+        # O(n) arithmetic binning for our own (linspace) edges: everything is
+        # clipped into the inner bins, then the exact out-of-range counts are
+        # moved to the underflow and overflow bins.
+        t = x - lo
+        t *= bins / (hi - lo)
+        np.floor(t, out=t)
+        np.clip(t, 0, bins - 1, out=t)
+        inner = np.bincount(t.astype(np.intp), minlength=bins)
     else:
-        idx = np.searchsorted(edges, x, side="right")
-        if m >= 2:
-            idx[x == edges[-1]] = m - 1
-    return np.bincount(idx, minlength=m + 1).astype(np.int64)
+        idx = np.searchsorted(edges, x, side="right") - 1
+        np.clip(idx, 0, bins - 1, out=idx)
+        inner = np.bincount(idx, minlength=bins)
+    inner[0] -= under
+    inner[-1] -= over
+    return np.concatenate([[under], inner, [over]]).astype(np.int64)
 
 
 def profile_numeric(
@@ -199,17 +208,21 @@ def profile_numeric(
 ) -> NumericProfile:
     kind = DATETIME if column_kind(col.type) == DATETIME else NUMERIC
     x = numeric_values(col)
-    nan_mask = np.isnan(x)
     finite_mask = np.isfinite(x)
-    finite = x[finite_mask] if not finite_mask.all() else x
-    pos_inf = int(np.count_nonzero(x == np.inf))
-    neg_inf = int(np.count_nonzero(x == -np.inf))
+    if finite_mask.all():  # the common case: skip the NaN and infinity passes
+        finite, nan, pos_inf, neg_inf = x, 0, 0, 0
+    else:
+        finite = x[finite_mask]
+        nan = int(np.count_nonzero(np.isnan(x)))
+        pos_inf = int(np.count_nonzero(x == np.inf))
+        neg_inf = int(np.count_nonzero(x == -np.inf))
     n = int(finite.size)
     sketch = datasketches.kll_doubles_sketch(kll_k)
     if n:
         sketch.update(finite if finite.flags.writeable else finite.copy())
         mean = float(finite.mean())
-        m2 = float(np.square(finite - mean).sum())
+        dev = finite - mean
+        m2 = float(np.dot(dev, dev))
         lo, hi = float(finite.min()), float(finite.max())
     else:
         mean, m2, lo, hi = float("nan"), 0.0, float("nan"), float("nan")
@@ -219,7 +232,7 @@ def profile_numeric(
         kind=kind,
         count=len(col),
         nulls=col.null_count,
-        nan=int(np.count_nonzero(nan_mask)),
+        nan=nan,
         pos_inf=pos_inf,
         neg_inf=neg_inf,
         n=n,
