@@ -1,9 +1,296 @@
-"""CLI commands for models (added by their feature)."""
+"""``jupyter mlops models list|show|versions|promote|history``, ``alias set|delete``,
+``lineage`` and ``serve``.
+
+(``jupyter mlops promote`` promotes a notebook to a pipeline, so promoting a
+model version is ``jupyter mlops models promote``.)
+"""
 
 from __future__ import annotations
 
+import re
+import sys
+
 import click
+
+from .. import registry
+from ..errors import InvalidArgument
+from ..registry.gates import GateFailed, gate_table
+from .output import echo_json, fmt, frame_table, jsonable, table
 
 
 def register(main: click.Group) -> None:
-    pass
+    main.add_command(models)
+    main.add_command(alias)
+    main.add_command(lineage)
+    main.add_command(serve)
+
+
+def _when(ts: float | None) -> str:
+    import datetime as dt
+
+    if ts is None:
+        return ""
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _version_record(v) -> dict:
+    return {
+        "name": v.name,
+        "version": v.version,
+        "aliases": list(v.aliases),
+        "created_at": _when(v.created_at),
+        "user": v.user,
+        "run_id": v.run_id,
+        "source": v.source,
+        "format": v.format,
+        "model_class": v.model_class,
+        "digest": v.digest,
+        "size": v.size,
+        "input_snapshots": list(v.input_snapshots),
+        "description": v.description,
+        "signature": v.signature,
+    }
+
+
+@click.group()
+def models() -> None:
+    """Registered models: versions, aliases, gated promotion."""
+
+
+@models.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
+def list_models(as_json) -> None:
+    """Every registered model with its latest version and aliases."""
+    frame = registry.list_models()
+    if as_json:
+        echo_json(frame.to_dict(orient="records"))
+    elif frame.empty:
+        click.echo("no models")
+    else:
+        click.echo(
+            frame_table(frame, ["name", "latest_version", "aliases", "updated_at", "description"])
+        )
+
+
+@models.command("versions")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+def list_versions(name, as_json) -> None:
+    """The versions of one model, oldest first."""
+    versions = registry.list_versions(name)
+    if as_json:
+        echo_json([_version_record(v) for v in versions])
+        return
+    rows = [
+        (
+            v.version,
+            ", ".join(v.aliases),
+            _when(v.created_at),
+            v.user,
+            (v.run_id or "")[:8],
+            v.format,
+            v.model_class.rsplit(".", 1)[-1],
+            v.description,
+        )
+        for v in versions
+    ]
+    click.echo(
+        table(
+            rows, ["version", "aliases", "created", "user", "run", "format", "class", "description"]
+        )
+    )
+
+
+@models.command("show")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True)
+def show(ref, as_json) -> None:
+    """One version: NAME@ALIAS, NAME/VERSION, NAME@latest (or NAME for the latest)."""
+    record = _version_record(registry.get_model_version(ref))
+    if as_json:
+        echo_json(record)
+        return
+    signature = record.pop("signature")
+    for key, value in record.items():
+        click.echo(
+            f"{key:16} {fmt(', '.join(map(str, value)) if isinstance(value, list) else value)}"
+        )
+    inputs = signature.get("inputs")
+    click.echo(f"{'output':16} {jsonable(signature.get('output'))}")
+    if inputs is None:
+        click.echo("inputs           (unknown)")
+    else:
+        click.echo(f"inputs ({len(inputs)}):")
+        click.echo(
+            table(
+                [(c["name"], c["type"], c.get("nullable", False)) for c in inputs],
+                ["column", "type", "nullable"],
+            )
+        )
+
+
+@models.command("history")
+@click.argument("name")
+@click.option("--alias", "alias_", help="Only this alias.")
+@click.option("--json", "as_json", is_flag=True)
+def history(name, alias_, as_json) -> None:
+    """Every alias move of a model: who, when, from which version to which, and why."""
+    frame = registry.alias_history(name, alias_)
+    if as_json:
+        echo_json(frame.to_dict(orient="records"))
+    elif frame.empty:
+        click.echo("no alias moves")
+    else:
+        click.echo(frame_table(frame))
+
+
+_GATE = re.compile(r"^\s*([^<>=!\s]+)\s*((?:>=|<=|==|>|<).*)$")
+
+
+def _parse_require(items: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        m = _GATE.match(item)
+        if m is None:
+            raise InvalidArgument(
+                "--require", "METRIC RULE like 'accuracy>=current' or 'f1>=0.8'", item
+            )
+        out[m.group(1)] = m.group(2)
+    return out
+
+
+@models.command("promote")
+@click.argument("name")
+@click.argument("version", type=int)
+@click.option("--to", "to", default="production", show_default=True, help="The alias to move.")
+@click.option(
+    "--require",
+    "-r",
+    multiple=True,
+    help="A gate, e.g. 'accuracy>=current' or 'f1>=0.8' (repeatable).",
+)
+@click.option(
+    "--force", is_flag=True, help="Move even if gates fail (needs --reason; recorded as forced)."
+)
+@click.option("--reason", help="Why; recorded with the move.")
+@click.option("--json", "as_json", is_flag=True)
+def promote(name, version, to, require, force, reason, as_json) -> None:
+    """Move NAME@TO to VERSION if every gate passes; exit 1 with the failed gates otherwise."""
+    try:
+        result = registry.promote(
+            name, version, to=to, require=_parse_require(require), force=force, reason=reason
+        )
+    except GateFailed as exc:
+        if as_json:
+            echo_json({"promoted": False, "gates": [vars(r) for r in exc.results]})
+        else:
+            click.echo(str(exc), err=True)
+        sys.exit(1)
+    if as_json:
+        echo_json(
+            {
+                "promoted": True,
+                "forced": result.forced,
+                "from_version": result.from_version,
+                "to_version": result.version,
+                "gates": [vars(r) for r in result.results],
+            }
+        )
+        return
+    prev = result.from_version if result.from_version is not None else "none"
+    click.echo(f"{name}@{to}: version {prev} -> {version}" + (" (forced)" if result.forced else ""))
+    if result.results:
+        click.echo(gate_table(list(result.results)))
+
+
+@click.group()
+def alias() -> None:
+    """Set or delete a model alias (every move is recorded)."""
+
+
+@alias.command("set")
+@click.argument("name")
+@click.argument("alias_name", metavar="ALIAS")
+@click.argument("version", type=int)
+@click.option("--reason", help="Why; recorded with the move.")
+def alias_set(name, alias_name, version, reason) -> None:
+    """Point NAME@ALIAS at VERSION (no gates; see `models promote`)."""
+    move = registry.set_alias(name, alias_name, version, reason=reason)
+    prev = move.from_version if move.from_version is not None else "none"
+    click.echo(f"{name}@{alias_name}: version {prev} -> {version}")
+
+
+@alias.command("delete")
+@click.argument("name")
+@click.argument("alias_name", metavar="ALIAS")
+@click.option("--reason", help="Why; recorded with the deletion.")
+def alias_delete(name, alias_name, reason) -> None:
+    """Remove NAME@ALIAS (the version it pointed at stays)."""
+    move = registry.delete_alias(name, alias_name, reason=reason)
+    click.echo(f"{name}@{alias_name} deleted (was version {move.from_version})")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True)
+def lineage(ref, as_json) -> None:
+    """Where REF came from: version -> run -> input snapshots, notebook, cells, git commit."""
+    result = registry.lineage(ref)
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        click.echo(str(result))
+
+
+@click.command()
+@click.argument("ref")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind (no authentication: keep it local).",
+)
+@click.option(
+    "--port",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="0 picks a free port.",
+)
+@click.option(
+    "--max-body",
+    default=10 * 1024 * 1024,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Largest request body in bytes (413 above).",
+)
+@click.option(
+    "--refresh",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0.01),
+    help="Seconds between checks of where the alias points.",
+)
+@click.option(
+    "--trusted", is_flag=True, help="Allow loading joblib/pickle versions (runs their code)."
+)
+def serve(ref, host, port, max_body, refresh, trusted) -> None:
+    """Serve REF (NAME@ALIAS or NAME/VERSION) over HTTP: GET /health, GET /metadata, POST /predict."""
+    from ..registry.serve import serve as run_server
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: binding {host}: the server has no authentication", err=True)
+
+    def ready(url, server) -> None:
+        click.echo(f"serving {server.ref} (version {server.loaded.version}) on {url}", nl=True)
+        sys.stdout.flush()
+
+    run_server(
+        ref,
+        host,
+        port,
+        trusted=trusted,
+        refresh_interval=refresh,
+        max_body_bytes=max_body,
+        ready=ready,
+    )
