@@ -48,3 +48,17 @@ def test_parse_require():
     }
     with pytest.raises(UsageError, match="METRIC>=RULE"):
         parse_require(["accuracy"])
+
+
+def test_registry_magic_with_gates(ip):
+    assert ip.run_line_magic("mlops", "registry").model is None
+    from sklearn.dummy import DummyClassifier
+
+    with mlops.start_run("fit"):
+        mlops.log_metric("accuracy", 0.7)
+        mlops.register_model("dummy", DummyClassifier().fit([[0], [1]], [0, 1]))
+    view = ip.run_line_magic("mlops", "registry dummy --require accuracy>=0.9")
+    assert view.model == "dummy" and view.require == {"accuracy": ">=0.9"}
+    view.reason_box.value = "ship it"
+    view.move_button.click()
+    assert "gates failed" in view.result.value and mlops.get_model("dummy").aliases == {}

@@ -152,3 +152,28 @@ def drift_snapshots(mlops_home: Path) -> tuple[str, str]:
 def drift_setup_code() -> str:
     """The code of ``drift_snapshots``, for a notebook cell."""
     return DRIFT_SETUP
+
+
+REGISTRY_SETUP = """
+import jupyter_mlops as mlops
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+
+X, y = load_iris(return_X_y=True, as_frame=True)
+for i, accuracy in enumerate([0.90, 0.80, 0.95]):
+    with mlops.start_run(f"fit{i}", experiment="iris"):
+        mlops.log_metric("accuracy", accuracy)
+        mlops.register_model("iris", LogisticRegression(max_iter=300).fit(X, y))
+"""
+
+
+@pytest.fixture
+def registry_setup_code() -> str:
+    """Three versions of model 'iris' whose runs logged accuracy 0.90, 0.80, 0.95."""
+    return REGISTRY_SETUP
+
+
+@pytest.fixture
+def iris_versions(mlops_home: Path) -> str:
+    exec(REGISTRY_SETUP, {})
+    return "iris"

@@ -8,6 +8,7 @@ import nbformat
 import papermill as pm
 import pytest
 
+import jupyter_mlops as mlops
 from jupyter_mlops.widgets.static import PLOTLY_MIME
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -99,3 +100,25 @@ def test_a_drift_view_of_20_columns_adds_under_300_kb(run_notebook, drift_setup_
     assert 1_000 < added <= 300_000
     view = nb_outputs(nb)[-1]["data"]
     assert "5 of 20 columns drifted" in view["text/html"] and view[PLOTLY_MIME]["data"]
+
+
+def test_alias_move_through_the_widget_in_a_kernel(run_notebook, registry_setup_code, nb_outputs):
+    nb = run_notebook(
+        [
+            registry_setup_code,
+            "view = mlops.widgets.registry('iris', require={'accuracy': '>= current'})\nview",
+            "view.select(1); view.reason_box.value = 'first'; view.move_button.click()\n"
+            "view.select(2); view.reason_box.value = 'smaller'; view.move_button.click()\n"
+            "print(mlops.get_model('iris').aliases)\nprint('FAIL' in view.result.value)",
+        ],
+        "registry_move",
+    )
+    assert nb_outputs(nb)[-1]["text"].split() == ["{'production':", "1}", "True"]
+    history = mlops.alias_history("iris")
+    assert list(history["reason"]) == ["first"] and list(history["via"]) == ["promote"]
+    from jupyter_mlops.store import get_store
+    from jupyter_mlops.store.events import list_events
+
+    with get_store().db.session() as s:
+        refused = list_events(s, kind="model.promotion_refused")
+    assert [e.reason for e in refused] == ["smaller"]
