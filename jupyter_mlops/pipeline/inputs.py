@@ -23,18 +23,18 @@ def origin_inputs(run_id: str | None) -> list[InputSpec]:
     if not run_id:
         return []
     try:
-        from ..data import lineage
+        from ..data import snapshots_of_run
     except ImportError:
         return []
     try:
-        found = lineage.run_inputs(run_id)
+        found = snapshots_of_run(run_id)
     except Exception as exc:  # lineage is a bonus: promotion must not fail on it
         log.warning("could not read the inputs of run %s: %s", run_id[:8], exc)
         return []
-    return [
-        InputSpec(str(s.name), getattr(s, "version", None), getattr(s, "fingerprint", None))
-        for s in found
-    ]
+    seen: dict[str, InputSpec] = {}
+    for snap in found:
+        seen.setdefault(snap.name, InputSpec(snap.name, snap.version, snap.fingerprint))
+    return list(seen.values())
 
 
 def current_fingerprints(inputs: Sequence[InputSpec]) -> list[str]:
@@ -48,10 +48,10 @@ def current_fingerprints(inputs: Sequence[InputSpec]) -> list[str]:
 
 def _latest_fingerprint(name: str) -> str | None:
     try:
-        from ..data import lineage
+        from ..data import get_snapshot
     except ImportError:
         return None
     try:
-        return lineage.latest_fingerprint(name)
-    except Exception:
+        return get_snapshot(f"{name}@latest").fingerprint
+    except Exception:  # a deleted or renamed input: fall back to the declared fingerprint
         return None

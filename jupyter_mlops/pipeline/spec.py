@@ -69,7 +69,10 @@ class Gate:
 
     @classmethod
     def parse(cls, text: str) -> Gate:
-        m = _GATE.match(text or "")
+        text = text.strip() if isinstance(text, str) else ""
+        if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
+            text = text[1:-1]  # quoted on a magic's line
+        m = _GATE.match(text)
         if not m:
             raise InvalidArgument("gate", "METRIC OP NUMBER with OP one of >= > <= < ==", text)
         try:

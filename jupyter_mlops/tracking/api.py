@@ -81,6 +81,8 @@ def start_run(
         claimed = attach.claim(checked_params, checked_tags)
         if claimed is not None:  # the first run a pipeline notebook opens is the pipeline run
             return claimed
+        if active_run() is None:  # later ones are its children
+            parent = attach.attached_run_id()
     if parent is _AUTO:
         current = active_run()
         parent_id = current.id if current is not None and not current.ended else None

@@ -4,17 +4,18 @@
 ``MLOPS_ATTACH_RUN_ID=<run id>`` (and the store's ``MLOPS_HOME`` /
 ``MLOPS_TRACKING_URI`` / ``MLOPS_BLOB_ROOT``). Inside that kernel:
 
-* ``active_run()`` returns the pipeline run whenever no other run is open, so
+* ``active_run()`` returns the pipeline run when no other run is open, so
   ``mlops.log_metric(...)`` and ``%mlops log`` with no ``start`` record into it;
 * the first ``start_run()`` (``%mlops start``, ``%%mlops run``) the notebook
   makes returns the pipeline run itself (its params and tags are added to it)
   instead of opening an unrelated run; every later ``start_run()`` opens a
   child run of the pipeline run, so a notebook with several ``%%mlops run``
   cells keeps them apart under one parent;
-* ending the pipeline run from the notebook (``end_run()``, leaving a
-  ``with start_run():`` block, kernel exit) only flushes its metrics and steps
-  it out of the active stack: the runner ends it FINISHED or FAILED, with the
-  failing cell, after the kernel is gone.
+* ending the pipeline run from the notebook (``end_run()``, ``%mlops end``,
+  leaving a ``with start_run():`` block, kernel exit) only flushes its metrics
+  and lets go of it in the kernel (as after ending any run, ``active_run()``
+  is then None); the runner ends it FINISHED or FAILED, with the failing
+  cell, after the kernel is gone.
 
 Without ``MLOPS_ATTACH_RUN_ID`` nothing here changes any behaviour.
 """
@@ -50,9 +51,10 @@ class AttachedRun(Run):
         error: str | None = None,
         reason: str | None = None,
     ) -> RunInfo:
-        """Flush and leave the active stack; the runner that owns the run ends it."""
+        """Flush and let go of the run in this process; the runner that owns it ends it."""
         RunStatus.parse(status)
         self.flush()
+        self._ended = True
         while self in run_mod._active:
             run_mod._active.remove(self)
         return self._info
@@ -101,6 +103,7 @@ def claim(params: Mapping[str, str], tags: Mapping[str, str]) -> Run | None:
     if run is None or _claimed:
         return None
     _claimed = True
+    run._ended = False  # %mlops start lets go of the open run before it starts one
     existing = run_store.get_run_data(run.store, run.id).params
     kept = {}
     for key, value in params.items():
@@ -117,6 +120,12 @@ def claim(params: Mapping[str, str], tags: Mapping[str, str]) -> Run | None:
         run.set_tags(tags)
     run_mod._active.append(run)
     return run
+
+
+def fallback_run() -> Run | None:
+    """For ``active_run``: the pipeline run while the notebook has not let go of it."""
+    run = attached_run()
+    return run if run is not None and not run.ended else None
 
 
 def _flush_after_each_cell(run: AttachedRun) -> None:

@@ -297,9 +297,9 @@ def active_run() -> Run | None:
     if _active:
         return _active[-1]
     if os.environ.get("MLOPS_ATTACH_RUN_ID"):
-        from .attach import attached_run
+        from .attach import fallback_run
 
-        return attached_run()
+        return fallback_run()
     return None
 
 

@@ -134,24 +134,46 @@ def test_notebook_runs_attach_to_the_pipeline_run(make_notebook):
     path = make_notebook(
         "attach.ipynb",
         [
-            "import jupyter_mlops as mlops",
+            "import jupyter_mlops as mlops\nmlops.log_metric('before', 1)",
             "with mlops.start_run('interactive name', params={'extra': 1}) as run:\n"
             "    run.log_metric('acc', 0.9)\n"
-            "first = run.id",
+            "first = run.id\n"
+            "assert mlops.active_run() is None",
             "with mlops.start_run('second') as child:\n    child.log_metric('child_metric', 1)",
-            "assert child.info.parent_run_id == first\n"
-            "mlops.log_metric('after', 2)\n"
-            "assert mlops.active_run().id == first",
+            "assert child.info.parent_run_id == first",
         ],
     )
     mlops.promote_notebook(path, "attach")
     result = mlops.run_pipeline("attach")
     assert result.ok, result.error
     data = mlops.get_run(result.run_id)
-    assert data.metrics == {"acc": 0.9, "after": 2.0}
+    assert data.metrics == {"acc": 0.9, "before": 1.0}
     assert data.params["extra"] == "1"
     runs = _runs()
     assert len(runs) == 2
     child = runs[runs["run_id"] != result.run_id].iloc[0]
     assert mlops.get_run(child["run_id"]).info.parent_run_id == result.run_id
-    assert child["status"] == "FINISHED"
+    assert child["status"] == "FINISHED" and child["name"] == "second"
+
+
+def test_mlops_magics_attach_to_the_pipeline_run(make_notebook):
+    path = make_notebook(
+        "magics.ipynb",
+        [
+            "%load_ext jupyter_mlops",
+            ("lr = 0.1", ["parameters"]),
+            "%mlops start train --param extra=1\n%mlops log acc=0.75\n%mlops end",
+            "%mlops start second\n%mlops log child_metric=1\n%mlops end",
+        ],
+    )
+    mlops.promote_notebook(path, "magics")
+    result = mlops.run_pipeline("magics", {"lr": 0.2})
+    assert result.ok, result.error
+    data = mlops.get_run(result.run_id)
+    assert data.metrics == {"acc": 0.75}
+    assert data.params == {"extra": "1", "lr": "0.2"}
+    runs = _runs()
+    assert sorted(runs["name"]) == ["magics", "second"]
+    child = runs[runs["name"] == "second"].iloc[0]
+    assert mlops.get_run(child["run_id"]).info.parent_run_id == result.run_id
+    assert result.status is RunStatus.FINISHED
