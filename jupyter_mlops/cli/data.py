@@ -139,7 +139,11 @@ def validate_cmd(file, against, json_path) -> None:
 def drift_cmd(reference, current, json_path, columns, drift_share) -> None:
     """Compare CURRENT to REFERENCE (snapshot refs or CSV/Parquet files); exit 1 on drift."""
     report = data.drift(
-        _side(reference), _side(current), columns=list(columns) or None, drift_share=drift_share
+        _side(reference),
+        _side(current),
+        columns=list(columns) or None,
+        drift_share=drift_share,
+        labels=(reference, current),
     )
     if json_path:
         _write_json(json_path, report.to_dict())

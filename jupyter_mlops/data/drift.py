@@ -383,16 +383,19 @@ def _frame_side(data: Any, argument: str, edges: Mapping | None, label: str) -> 
     return _Side(label, profile_table(table, edges=dict(edges or {})))
 
 
-def _resolve_sides(reference: Any, current: Any) -> tuple[_Side, _Side]:
+def _resolve_sides(
+    reference: Any, current: Any, labels: Sequence[str] | None
+) -> tuple[_Side, _Side]:
+    ref_label, cur_label = labels or ("reference frame", "current frame")
     ref = (
         _stored_side(reference)
         if _is_ref(reference)
-        else _frame_side(reference, "reference", None, "reference frame")
+        else _frame_side(reference, "reference", None, ref_label)
     )
     if _is_ref(current):
         cur = _stored_side(current)
     else:
-        cur = _frame_side(current, "current", ref.profile.edges(), "current frame")
+        cur = _frame_side(current, "current", ref.profile.edges(), cur_label)
     return ref, cur
 
 
@@ -410,13 +413,15 @@ def drift(
     categorical_method: str = "auto",
     thresholds: Mapping[str, float] | None = None,
     drift_share: float = DRIFT_SHARE,
+    labels: Sequence[str] | None = None,
 ) -> DriftReport:
     """Compare ``current`` to ``reference`` column by column (see the module doc for defaults).
 
     Each side is a snapshot reference ('train@latest', an id, a SnapshotInfo)
     or a frame. ``thresholds`` overrides the per-method thresholds in
     ``THRESHOLDS``; ``drift_share`` is the share of drifted columns at which
-    the data set counts as drifted.
+    the data set counts as drifted. ``labels`` names frame sides in the report
+    (snapshots are always named by their reference).
     """
     _check_method("numeric_method", numeric_method, NUMERIC_METHODS)
     _check_method("categorical_method", categorical_method, CATEGORICAL_METHODS)
@@ -427,7 +432,9 @@ def drift(
         limits[key] = float(value)
     if not (isinstance(drift_share, (int, float)) and 0 < drift_share <= 1):
         raise InvalidArgument("drift_share", "a number in (0, 1]", drift_share)
-    ref, cur = _resolve_sides(reference, current)
+    if labels is not None and (len(labels) != 2 or not all(isinstance(x, str) for x in labels)):
+        raise InvalidArgument("labels", "two strings (reference, current)", labels)
+    ref, cur = _resolve_sides(reference, current, labels)
     rp, cp = ref.profile, cur.profile
     names = list(rp.columns) + [c for c in cp.columns if c not in rp.columns]
     if columns is not None:

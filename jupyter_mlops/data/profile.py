@@ -47,6 +47,7 @@ CARDINALITY_CAP = 1000
 TOP_K = 100
 HLL_LG_K = 12
 FORMAT = 1
+PROGRESS_CELLS = 10_000_000  # show a progress bar from this many cells
 
 
 # -- numeric ------------------------------------------------------------------
@@ -507,7 +508,12 @@ def profile_table(
     """Profile every column; ``edges`` fixes histogram edges per column (e.g. a reference's)."""
     edges = edges or {}
     cols = {}
-    for name, col in zip(table.column_names, table.columns):
+    columns = zip(table.column_names, table.columns)
+    if table.num_rows * table.num_columns >= PROGRESS_CELLS:
+        from tqdm.auto import tqdm
+
+        columns = tqdm(columns, total=table.num_columns, desc="profiling", unit="col", leave=False)
+    for name, col in columns:
         cols[name] = profile_column(col, edges=edges.get(name), kll_k=kll_k)
     types = {f.name: str(f.type) for f in table.schema}
     return TableProfile(table.num_rows, cols, types)

@@ -66,6 +66,7 @@ def test_drift_without_drift_exits_0_and_reads_files(snaps, tmp_path):
     make_frame(3000, seed=7).to_parquet(path)
     res = invoke("drift", "train@1", str(path))
     assert res.exit_code == 0 and "no drift" in res.output
+    assert f"train@1 -> {path}" in res.output
     csv = tmp_path / "cur.csv"
     make_frame(3000, seed=7, shift=2.0).to_csv(csv, index=False)
     res = invoke("drift", "train@1", str(csv), "--column", "x")
