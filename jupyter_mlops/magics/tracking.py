@@ -201,11 +201,12 @@ def _no_args(line: str) -> None:
 @argument("--limit", "-n", type=int, default=20, help="At most N runs (default 20).")
 @argument("--filter", "-f", help="e.g. \"metrics.acc > 0.9 and params.model = 'rf'\"")
 @argument("--widget", "-w", action="store_true", help="An interactive view (paged, N per page).")
+@argument("--all", action="store_true", help="Include child runs (search candidates, ...).")
 def _runs_args(line: str) -> None:
-    """%mlops runs [--experiment E] [--limit N] [--filter F]"""
+    """%mlops runs [--experiment E] [--limit N] [--filter F] [--all] [--widget]"""
 
 
-@subcommand("runs", "a table of recent runs")
+@subcommand("runs", "a table of recent runs (top-level; --all adds child runs)")
 def runs(magics, line: str, cell: str | None):
     args = parse_argstring(_runs_args, line)
     if args.limit < 1:
@@ -214,14 +215,18 @@ def runs(magics, line: str, cell: str | None):
         from .views import runs_view
 
         return runs_view(args.experiment, args.filter, args.limit)
-    frame = tracking.search_runs(experiment=args.experiment, filter=args.filter, limit=args.limit)
+    frame = tracking.search_runs(
+        experiment=args.experiment, filter=args.filter, limit=args.limit if args.all else None
+    )
+    if not args.all:
+        frame = frame[frame["parent_run_id"].isna()].head(args.limit)
     if frame.empty:
         print("no runs")
         return None
-    metrics = [c for c in frame.columns if c.startswith("metrics.")][:6]
-    shown = frame[["run_id", "name", "experiment", "status", "start_time", *metrics]].copy()
+    metrics = [c for c in frame.columns if c.startswith("metrics.") and frame[c].notna().any()]
+    shown = frame[["run_id", "name", "experiment", "status", "start_time", *metrics[:6]]].copy()
     shown["run_id"] = shown["run_id"].str[:8]
-    return shown
+    return shown.reset_index(drop=True)
 
 
 @magic_arguments()

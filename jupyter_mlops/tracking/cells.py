@@ -38,6 +38,7 @@ from .run import Run
 log = logging.getLogger(__name__)
 
 MAX_BEFORE_CELLS = 2000
+BATCH_DELAY = 0.25  # seconds the writer waits to gather more cells into one transaction
 _captures: weakref.WeakSet[CellCapture] = weakref.WeakSet()
 
 
@@ -50,6 +51,7 @@ class _Writer:
         self._thread: threading.Thread | None = None
         self._on_error = on_error
         self._lock = threading.Lock()
+        self._urgent = threading.Event()
 
     def put(self, run: Run, cells: list[CellRecord]) -> None:
         self._queue.put((run, cells))
@@ -63,11 +65,15 @@ class _Writer:
 
     def flush(self) -> None:
         if self._thread is not None and self._thread.is_alive():
+            self._urgent.set()
             self._queue.join()
 
     def _loop(self) -> None:
         while True:
             items = [self._queue.get()]
+            # Cells executed in quick succession (Run All) share one transaction.
+            self._urgent.wait(BATCH_DELAY)
+            self._urgent.clear()
             while True:
                 try:
                     items.append(self._queue.get_nowait())
@@ -345,6 +351,35 @@ class HistoryReport:
             "issues": list(self.issues),
             "notes": list(self.notes),
         }
+
+    def summary(self) -> str:
+        where = f" of {self.notebook}" if self.notebook else ""
+        if self.in_order is True:
+            return f"✓ {self.cells} cells ran top to bottom in the order{where}"
+        if self.in_order is None:
+            return f"? {self.cells} cells captured; notebook order unknown (no notebook file)"
+        return "⚠ " + (self.warning or "")
+
+    def __str__(self) -> str:
+        return "\n".join([self.summary(), *(f"  - {i}" for i in self.issues), *self.notes])
+
+    def _repr_pretty_(self, p, cycle: bool) -> None:
+        p.text(str(self))
+
+    def _repr_html_(self) -> str:
+        import html
+
+        head = (
+            self.summary() if self.in_order is not False else "⚠ cannot be reproduced as it stands"
+        )
+        items = "".join(f"<li>{html.escape(i)}</li>" for i in self.issues)
+        notes = "".join(f"<div style='color:#57606a'>{html.escape(n)}</div>" for n in self.notes)
+        return (
+            f"<div><b>{html.escape(head)}</b>"
+            + (f"<ul>{items}</ul>" if items else "")
+            + notes
+            + "</div>"
+        )
 
     @property
     def warning(self) -> str | None:
