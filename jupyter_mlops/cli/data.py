@@ -58,23 +58,9 @@ def list_cmd(name, latest, as_json) -> None:
 
 
 def _record(info) -> dict:
-    return {
-        "ref": info.ref,
-        "id": info.id,
-        "name": info.name,
-        "version": info.version,
-        "fingerprint": info.fingerprint,
-        "n_rows": info.n_rows,
-        "n_columns": info.n_columns,
-        "data_digest": info.data_digest,
-        "data_size": info.data_size,
-        "profile_digest": info.profile_digest,
-        "created_at": info.created_at,
-        "user": info.user,
-        "description": info.description,
-        "schema": list(info.schema),
-        "has_expectations": info.expectations is not None,
-    }
+    record = info.to_dict()
+    record["has_expectations"] = record.pop("expectations") is not None
+    return record
 
 
 @snapshots.command("show")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -34,13 +34,13 @@ class SnapshotInfo:
     data_digest: str
     data_size: int
     profile_digest: str
-    schema: tuple[dict[str, Any], ...]
+    schema: tuple[dict[str, Any], ...] = field(hash=False)
     n_rows: int
     n_columns: int
     created_at: float
     user: str
     description: str | None = None
-    expectations: dict[str, Any] | None = None
+    expectations: dict[str, Any] | None = field(default=None, hash=False)
 
     @property
     def ref(self) -> str:
@@ -49,6 +49,13 @@ class SnapshotInfo:
     @property
     def columns(self) -> list[str]:
         return [c["name"] for c in self.schema]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able record (for the CLI, REST handlers and the side panel)."""
+        d = asdict(self)
+        d["ref"] = self.ref
+        d["schema"] = [dict(c) for c in self.schema]
+        return d
 
     def __repr__(self) -> str:
         return (

@@ -143,3 +143,13 @@ def test_concurrent_processes_get_distinct_versions(store):
     ]
     versions = sorted(int(p.communicate(timeout=120)[0]) for p in procs)
     assert versions == [1, 2, 3]
+
+
+def test_snapshot_info_is_hashable_and_jsonable(store, frame):
+    import json
+
+    info = mlops.snapshot(frame, "train")
+    assert {info, mlops.get_snapshot("train@1")} == {info}
+    record = info.to_dict()
+    assert record["ref"] == "train@1" and record["schema"][0]["name"] == "x"
+    json.dumps(record)
