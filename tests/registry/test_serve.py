@@ -104,6 +104,9 @@ def test_bad_payloads_are_clear_400s(served, cancer):
         assert message in body["error"]
     status, body = client.call("POST", "/predict", b"{not json", raw=True)
     assert status == 400 and "not valid JSON" in body["error"]
+    nan_row = json.dumps([{**row, "mean area": 123456.75}]).replace("123456.75", "NaN").encode()
+    status, body = client.call("POST", "/predict", nan_row, raw=True)
+    assert status == 400 and "NaN is not a JSON number" in body["error"]
     status, body = client.call("GET", "/elsewhere")
     assert status == 404 and "/predict" in body["error"]
     status, body = client.call("GET", "/health")
