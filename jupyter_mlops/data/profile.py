@@ -367,10 +367,17 @@ def _categorical_from_counts(
     )
 
 
+def _plain(v: Any) -> Any:
+    """Category values as JSON scalars (dates, decimals and the like become strings)."""
+    if v is None or isinstance(v, (str, bool, int, float)):
+        return v
+    return str(v)
+
+
 def profile_categorical(col: pa.ChunkedArray) -> CategoricalProfile:
     col = decode(col)
     vc = pc.value_counts(col.drop_null() if col.null_count else col)
-    values = vc.field("values").to_pylist()
+    values = [_plain(v) for v in vc.field("values").to_pylist()]
     freqs = vc.field("counts").to_pylist()
     return _categorical_from_counts(dict(zip(values, freqs)), len(col), col.null_count, None)
 

@@ -164,3 +164,12 @@ def test_merge_of_chunks_equals_profile_of_concatenation(data, edges):
     assert merged["cat"] == whole["cat"]
     assert merged.n_rows == whole.n_rows
     assert math.isclose(m.std, w.std, rel_tol=1e-6) or w.n == 0
+
+
+def test_categories_of_odd_types_stay_json_safe():
+    df = pd.DataFrame({"d": pd.Categorical(pd.to_datetime(["2024-01-01", "2024-01-02"]))})
+    p = profile_table(to_table(df))
+    assert TableProfile.from_bytes(p.to_bytes())["d"].as_dict() == {
+        "2024-01-01 00:00:00": 1,
+        "2024-01-02 00:00:00": 1,
+    }
