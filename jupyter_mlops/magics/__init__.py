@@ -5,7 +5,7 @@ from __future__ import annotations
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from traitlets import Bool
 
-from ..tracking.cells import CellCapture
+from ..tracking.cells import capture_for
 from . import router
 
 
@@ -19,9 +19,11 @@ class MlopsMagics(Magics):
 
     def __init__(self, shell=None, **kwargs) -> None:
         super().__init__(shell=shell, **kwargs)
-        self.capture = CellCapture(shell)
+        self.capture = capture_for(shell, create=True)
         if self.capture_cells:
             self.capture.register()
+        else:
+            self.capture.unregister()
         self.observe(self._capture_changed, names="capture_cells")
 
     def _capture_changed(self, change) -> None:

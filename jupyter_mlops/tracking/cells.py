@@ -20,6 +20,7 @@ import atexit
 import logging
 import os
 import queue
+import sys
 import threading
 import time
 import warnings
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 MAX_BEFORE_CELLS = 2000
 BATCH_DELAY = 0.25  # seconds the writer waits to gather more cells into one transaction
 _captures: weakref.WeakSet[CellCapture] = weakref.WeakSet()
+_by_shell: weakref.WeakKeyDictionary[Any, CellCapture] = weakref.WeakKeyDictionary()
+EXIT_FLUSH_TIMEOUT = 10.0
 
 
 # -- the writer thread ---------------------------------------------------------
@@ -63,10 +66,20 @@ class _Writer:
                     )
                     self._thread.start()
 
-    def flush(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            self._urgent.set()
-            self._queue.join()
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every queued cell is written; False if ``timeout`` ran out first."""
+        if self._thread is None or not self._thread.is_alive():
+            return True
+        self._urgent.set()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        done = self._queue.all_tasks_done
+        with done:
+            while self._queue.unfinished_tasks:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                done.wait(left)
+        return True
 
     def _loop(self) -> None:
         while True:
@@ -101,8 +114,8 @@ class _Writer:
 # -- the capture -------------------------------------------------------------
 @dataclass
 class _Frame:
-    started_at: float
-    t0: float
+    started_at: float | None
+    t0: float | None
     source: str
     cell_id: str | None
     count: int | None
@@ -130,7 +143,7 @@ class CellCapture:
         self.shell.events.register("post_run_cell", self.post_run_cell)
         run_mod.track_listeners.append(self._on_track)
         _captures.add(self)
-        atexit.register(self.flush)
+        atexit.register(self._flush_at_exit)
         self._registered = True
 
     def unregister(self) -> None:
@@ -148,12 +161,16 @@ class CellCapture:
         if self._on_track in run_mod.track_listeners:
             run_mod.track_listeners.remove(self._on_track)
         _captures.discard(self)
-        atexit.unregister(self.flush)
+        atexit.unregister(self._flush_at_exit)
         self._registered = False
 
     def flush(self) -> None:
         """Wait until every captured cell is in the store."""
         self._writer.flush()
+
+    def _flush_at_exit(self) -> None:
+        # A store that hangs must not keep a kernel from shutting down.
+        self._writer.flush(timeout=EXIT_FLUSH_TIMEOUT)
 
     # -- state
     @property
@@ -195,9 +212,16 @@ class CellCapture:
     def post_run_cell(self, result=None) -> None:
         try:
             self._report_failures()
-            if not self._frames:
-                return
-            frame = self._frames.pop()
+            if self._frames:
+                frame = self._frames.pop()
+            else:
+                # Registered in the middle of this cell (a run opened from plain Python):
+                # IPython's result still says which cell it was; its duration is unknown.
+                info = getattr(result, "info", None)
+                if info is None:
+                    return
+                raw = getattr(info, "raw_cell", "") or ""
+                frame = _Frame(time.time(), None, raw, getattr(info, "cell_id", None), None)
             # IPython numbers the cell before pre_run_cell in some versions and after it
             # in others: the result carries the number the cell really got.
             frame.count = getattr(result, "execution_count", None)
@@ -209,7 +233,7 @@ class CellCapture:
                 runs.append(current)
             if not runs:
                 return
-            duration = time.perf_counter() - frame.t0
+            duration = None if frame.t0 is None else time.perf_counter() - frame.t0
             count = frame.count
             error = _error_text(result)
             for run in runs:
@@ -224,7 +248,7 @@ class CellCapture:
             self._hook_failed(exc)
 
     def _record(
-        self, run: Run, frame: _Frame, count: int | None, duration: float, error: str | None
+        self, run: Run, frame: _Frame, count: int | None, duration: float | None, error: str | None
     ) -> None:
         cells: list[CellRecord] = []
         if run.id not in self._seen:
@@ -238,7 +262,7 @@ class CellCapture:
                 count,
                 frame.cell_id,
                 frame.source,
-                frame.started_at,
+                frame.started_at if frame.t0 is not None else None,
                 duration,
                 error,
             )
@@ -319,11 +343,30 @@ def flush_all() -> None:
         cap.flush()
 
 
-def capture_for(shell) -> CellCapture | None:
-    for cap in list(_captures):
-        if cap.shell is shell:
-            return cap
-    return None
+def capture_for(shell, *, create: bool = False) -> CellCapture | None:
+    """The capture of ``shell`` (one per shell), created unregistered if asked."""
+    cap = _by_shell.get(shell)
+    if cap is None and create:
+        cap = _by_shell[shell] = CellCapture(shell)
+    return cap
+
+
+def _auto_capture(run: Run) -> None:
+    """A run opened from plain Python in IPython (no ``%load_ext``) is captured too.
+
+    ``MLOPS_CAPTURE_CELLS=0`` turns this off; ``%config MlopsMagics.capture_cells``
+    decides once the extension is loaded.
+    """
+    if os.environ.get("MLOPS_CAPTURE_CELLS", "1").strip().lower() in ("0", "false", "no", "off"):
+        return
+    ipython = sys.modules.get("IPython")
+    shell = getattr(ipython, "get_ipython", lambda: None)() if ipython is not None else None
+    if shell is None or not hasattr(shell, "events") or shell in _by_shell:
+        return
+    capture_for(shell, create=True).register()
+
+
+run_mod.track_listeners.append(_auto_capture)
 
 
 # -- hidden state ----------------------------------------------------------------

@@ -175,3 +175,24 @@ def test_a_restarted_kernel_leaves_its_run_killed(mlops_home, tmp_path):
     info = mlops.get_run(run_id).info
     assert info.status.value == "KILLED"
     assert "kernel shut down" in info.error
+
+
+@pytest.mark.slow
+def test_runs_from_plain_python_capture_cells_without_the_extension(mlops_home, tmp_path):
+    sources = [
+        "import jupyter_mlops as mlops",
+        "run = mlops.start_run('api-only')",
+        "x = 41\nmlops.log_metric('x', x)",
+        "run.end()",
+        "y = 'after the run'",
+    ]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    NotebookClient(nb, timeout=300, kernel_name="python3").execute(cwd=str(tmp_path))
+    run_id = mlops.search_runs(filter="name = 'api-only'")["run_id"][0]
+    cells = mlops.run_cells(run_id)
+    assert [c.source for c in cells if c.phase == "before"] == sources[:1]
+    during = [c for c in cells if c.phase == "run"]
+    assert [c.source for c in during] == sources[1:4]
+    assert during[0].duration is None  # capture began inside this cell
+    assert during[1].duration is not None
