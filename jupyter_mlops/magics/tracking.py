@@ -380,3 +380,22 @@ def autolog(magics, line: str, cell: str | None) -> None:
         return
     on = tracking.autolog(args.flavor, disable=args.off, log_models=not args.no_models)
     print(f"autolog {args.flavor} {'on' if on else 'off'}")
+
+
+# -- usage for %mlops help NAME ----------------------------------------------------
+for _func, _args, _prefix in (
+    (start, _start_args, "%mlops start"),
+    (end, _end_args, "%mlops end"),
+    (log, _log_args, "%mlops log"),
+    (param, _param_args, "%mlops param"),
+    (tag, _param_args, "%mlops tag"),
+    (artifact, _artifact_args, "%mlops artifact"),
+    (runs, _runs_args, "%mlops runs"),
+    (show, _show_args, "%mlops show"),
+    (attempts, _show_args, "%mlops attempts"),
+    (cells, _show_args, "%mlops cells"),
+    (compare, _compare_args, "%mlops compare"),
+    (run, _run_args, "%%mlops run"),
+    (autolog, _autolog_args, "%mlops autolog"),
+):
+    _func.usage = (_prefix, _args.parser)  # type: ignore[attr-defined]

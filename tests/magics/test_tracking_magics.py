@@ -20,6 +20,15 @@ def test_help_lists_every_subcommand(ip, capsys):
     assert "autolog" in out
 
 
+def test_help_for_one_subcommand_shows_its_options(ip, capsys):
+    ip.run_line_magic("mlops", "help start")
+    out = capsys.readouterr().out
+    assert out.startswith("%mlops start: open a run")
+    assert "--experiment" in out and "--param" in out and "_start_args" not in out
+    with pytest.raises(UsageError, match="unknown %mlops subcommand 'nope'"):
+        ip.run_line_magic("mlops", "help nope")
+
+
 def test_start_log_end(ip, cell, capsys):
     cell("%mlops start baseline --experiment exp1 --param lr=0.1 depth=3 --tag team=vision")
     run = active_run()
