@@ -4,7 +4,7 @@ Public functions are listed in ``__all__`` and re-exported by ``jupyter_mlops``.
 """
 
 from .aliases import AliasMove, alias_history, delete_alias, set_alias
-from .gates import GateFailed, GateResult, Promotion, promote
+from .gates import GateCheck, GateFailed, ModelPromotion, promote
 from .lineage import Lineage, lineage
 from .models import (
     get_model,
@@ -19,10 +19,10 @@ from .signature import Signature
 
 __all__ = [
     "AliasMove",
+    "GateCheck",
     "GateFailed",
-    "GateResult",
     "Lineage",
-    "Promotion",
+    "ModelPromotion",
     "Signature",
     "UntrustedModel",
     "alias_history",

@@ -46,7 +46,7 @@ class Gate:
 
 
 @dataclass(frozen=True)
-class GateResult:
+class GateCheck:
     metric: str
     rule: str
     candidate: float | None
@@ -96,7 +96,7 @@ def evaluate(
     candidate: dict[str, float] | None,
     current: dict[str, float] | None,
     current_version: int | None,
-) -> list[GateResult]:
+) -> list[GateCheck]:
     results = []
     for g in gates:
         value = None if candidate is None else candidate.get(g.metric)
@@ -104,29 +104,29 @@ def evaluate(
             why = (
                 "the candidate has no run" if candidate is None else f"candidate has no {g.metric}"
             )
-            results.append(GateResult(g.metric, g.rule, value, None, False, why))
+            results.append(GateCheck(g.metric, g.rule, value, None, False, why))
             continue
         if g.current:
             if current_version is None:
                 results.append(
-                    GateResult(g.metric, g.rule, value, None, True, "no version holds the alias")
+                    GateCheck(g.metric, g.rule, value, None, True, "no version holds the alias")
                 )
                 continue
             ref = None if current is None else current.get(g.metric)
             if ref is None or math.isnan(ref):
                 why = f"current version {current_version} has no {g.metric}"
-                results.append(GateResult(g.metric, g.rule, value, None, False, why))
+                results.append(GateCheck(g.metric, g.rule, value, None, False, why))
                 continue
             threshold = ref + g.value
             detail = f"current is version {current_version}"
         else:
             threshold, detail = g.value, ""
         ok = _OPS[g.op](value, threshold)
-        results.append(GateResult(g.metric, g.rule, value, threshold, ok, detail))
+        results.append(GateCheck(g.metric, g.rule, value, threshold, ok, detail))
     return results
 
 
-def gate_table(results: list[GateResult]) -> str:
+def gate_table(results: list[GateCheck]) -> str:
     from ..cli.output import table
 
     return table(
@@ -142,7 +142,7 @@ def gate_table(results: list[GateResult]) -> str:
 class GateFailed(MlopsError):
     """The candidate failed one or more gates; ``results`` holds every gate."""
 
-    def __init__(self, name: str, version: int, alias: str, results: list[GateResult]) -> None:
+    def __init__(self, name: str, version: int, alias: str, results: list[GateCheck]) -> None:
         self.results = results
         failed = [r for r in results if not r.passed]
         super().__init__(
@@ -152,12 +152,12 @@ class GateFailed(MlopsError):
 
 
 @dataclass(frozen=True)
-class Promotion:
+class ModelPromotion:
     name: str
     version: int
     alias: str
     from_version: int | None
-    results: tuple[GateResult, ...]
+    results: tuple[GateCheck, ...]
     forced: bool
 
     def _repr_html_(self) -> str:
@@ -195,7 +195,7 @@ def promote(
     *,
     force: bool = False,
     reason: str | None = None,
-) -> Promotion:
+) -> ModelPromotion:
     """Move ``name@to`` to ``version`` if every gate in ``require`` passes, else raise GateFailed."""
     check_model_name(name)
     check_alias(to)
@@ -252,4 +252,4 @@ def promote(
                 "gates": gate_payload,
             },
         )
-    return Promotion(name, version, to, before, tuple(results), bool(failed))
+    return ModelPromotion(name, version, to, before, tuple(results), bool(failed))

@@ -52,6 +52,14 @@ class ModelVersionInfo:
     def ref(self) -> str:
         return f"{self.name}/{self.version}"
 
+    def __repr__(self) -> str:
+        aliases = f", aliases={list(self.aliases)}" if self.aliases else ""
+        run = self.run_id[:8] if self.run_id else None
+        return (
+            f"ModelVersionInfo({self.ref!r}, {self.format}, {self.model_class.rsplit('.', 1)[-1]}, "
+            f"run={run!r}{aliases})"
+        )
+
 
 @dataclass(frozen=True)
 class ModelInfo:
