@@ -32,14 +32,14 @@ ALL = "(all experiments)"
 
 
 def _label(row: pd.Series) -> str:
+    """One line of the selection list: name (id), status, up to three latest metrics."""
     metrics = [
         f"{c.split('.', 1)[1]}={fmt(row[c])}"
         for c in row.index
         if c.startswith("metrics.") and fmt(row[c])
     ][:3]
-    return f"{row['status'][:4]:4} {figures.run_label(row['name'], row['run_id'])}  " + " ".join(
-        metrics
-    )
+    head = f"{figures.run_label(row['name'], row['run_id'])} · {row['status'].lower()}"
+    return "  ".join([head, *metrics])
 
 
 class RunsView(View):
@@ -310,6 +310,7 @@ class RunsView(View):
         self._syncing = True
         try:
             self.selector.options = options
+            self.selector.rows = max(2, min(len(options), 10))
         finally:
             self._syncing = False
         self._sync_selector()
