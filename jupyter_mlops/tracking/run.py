@@ -44,6 +44,9 @@ class Run:
         self.id = info.run_id
         self._buf: list[run_store.MetricRow] = []
         self._lock = threading.Lock()
+        # Held across swap + insert, so a flush (e.g. at run end or exit) waits for
+        # one already under way on the keeper thread instead of racing past it.
+        self._flush_lock = threading.Lock()
         self._steps: dict[str, int] = {}
         self._ended = info.status.terminal
         self._flush_error_reported = False
@@ -177,16 +180,17 @@ class Run:
 
     def flush(self) -> None:
         """Write buffered metric points now."""
-        with self._lock:
-            rows, self._buf = self._buf, []
-        if not rows:
-            return
-        try:
-            run_store.insert_metrics(self.store, rows)
-        except Exception:
+        with self._flush_lock:
             with self._lock:
-                self._buf[:0] = rows
-            raise
+                rows, self._buf = self._buf, []
+            if not rows:
+                return
+            try:
+                run_store.insert_metrics(self.store, rows)
+            except Exception:
+                with self._lock:
+                    self._buf[:0] = rows
+                raise
 
     def log_artifact(
         self, path_or_bytes: str | os.PathLike | bytes, name: str | None = None

@@ -40,6 +40,7 @@ def test_eight_processes_log_80000_points(store):
         p.stdin.flush()
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0] * 8, [err for _, err in results]
+    assert not [err for _, err in results if "could not" in err]
     with store.db.session() as s:
         total = s.execute(select(func.count()).select_from(Metric)).scalar()
         per_run = s.execute(select(Metric.run_id, func.count()).group_by(Metric.run_id)).all()
