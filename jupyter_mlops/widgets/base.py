@@ -48,8 +48,6 @@ class View(w.VBox):
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         data = super()._repr_mimebundle_(**kwargs)
-        if data is None:  # a closed widget
-            return bundle(self.static_figure(), self.static_html(), self.title)
         static = bundle(self.static_figure(), self.static_html(), self.title)
         static.update(data)  # widget view + its plain text win over the static text
         static["text/plain"] = self.title

@@ -90,6 +90,9 @@ class RunsView(View):
         )
         self.prev_button = w.Button(description="◀", layout=w.Layout(width="40px"))
         self.next_button = w.Button(description="▶", layout=w.Layout(width="40px"))
+        self.refresh_button = w.Button(
+            description="", icon="refresh", tooltip="query again", layout=w.Layout(width="40px")
+        )
         self.page_label = w.HTML()
         self.message = w.HTML()
         self.table = w.HTML()
@@ -115,6 +118,7 @@ class RunsView(View):
                         self.descending,
                         self.prev_button,
                         self.next_button,
+                        self.refresh_button,
                         self.page_label,
                     ]
                 ),
@@ -128,6 +132,7 @@ class RunsView(View):
             box.observe(self._on_query, names="value")
         self.prev_button.on_click(lambda _: self.prev_page())
         self.next_button.on_click(lambda _: self.next_page())
+        self.refresh_button.on_click(lambda _: self.refresh(redraw=True))
         self.selector.observe(self._on_select, names="value")
         self.metric_box.observe(self._on_metrics, names="value")
 
@@ -161,8 +166,8 @@ class RunsView(View):
         self.offset = 0
         self.refresh()
 
-    def refresh(self) -> None:
-        """Query the current page again (after new runs, or a changed filter or sort)."""
+    def refresh(self, redraw: bool = False) -> None:
+        """Query the current page again (new runs, a changed filter or sort); ``redraw`` the plots."""
         try:
             self.total = tracking.count_runs(self.experiment, self.filter_box.value or None)
             self.frame = tracking.search_runs(
@@ -184,6 +189,9 @@ class RunsView(View):
         )
         self._update_sort_options()
         self._render_page()
+        if redraw:
+            self._update_metric_options(None)
+            self._draw()
 
     def _update_sort_options(self) -> None:
         extra = [c for c in self.frame.columns if c.startswith(("metrics.", "params."))]

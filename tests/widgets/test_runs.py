@@ -102,3 +102,30 @@ def test_run_names_are_escaped_in_html(mlops_home):
         mlops.log_metric("m", 1.0)
     html = mlops.widgets.runs().table.value
     assert "<script>x" not in html and "&lt;script&gt;" in html
+
+
+def test_refresh_picks_up_new_runs_and_new_points(seeded_runs):
+    view = mlops.widgets.runs()
+    with mlops.start_run("live", experiment="exp") as run:
+        run.log_metric("acc", 0.1, step=0)
+        view.refresh_button.click()
+        assert view.total == 5 and view.frame["name"].iloc[0] == "live"
+        view.select([run.id])
+        run.log_metric("acc", 0.2, step=1)
+        view.refresh_button.click()
+        assert view.figure["data"][0]["y"] == [0.1, 0.2]
+
+
+@pytest.mark.parametrize("n", [60])
+def test_paging_on_sqlite_and_postgresql(any_store, n):
+    for i in range(n):
+        with mlops.start_run(f"r{i:02d}", experiment="many", capture_context=False) as run:
+            run.log_metric("m", float(i))
+    view = mlops.widgets.runs("many", order_by="metrics.m DESC", page_size=25, select=[])
+    pages = [list(view.frame["name"])]
+    while not view.next_button.disabled:
+        view.next_page()
+        pages.append(list(view.frame["name"]))
+    assert [len(p) for p in pages] == [25, 25, 10]
+    assert pages[0][0] == "r59" and pages[-1][-1] == "r00"
+    assert "51–60 of 60" in view.page_label.value
