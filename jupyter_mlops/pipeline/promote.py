@@ -261,7 +261,11 @@ def promote_notebook(
         metrics=metrics,
         artifacts=artifacts,
         gates=parsed_gates,
-        origin={"run_id": origin, "notebook": str(path), "parameters_rule": rule},
+        origin={
+            "run_id": origin,
+            "notebook": os.path.relpath(path, folder),
+            "parameters_rule": rule,
+        },
     )
     missing = [g.metric for g in parsed_gates if metrics and g.metric not in metrics]
     if missing:

@@ -28,7 +28,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from papermill.exceptions import PapermillExecutionError
 
 from .. import config
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, MlopsError
 from ..store import get_store
 from ..store import runs as run_store
 from ..store.entities import RunStatus
@@ -186,9 +186,12 @@ def run_pipeline(
     spec, values, raw, kernel_name, notes = prepare(pipeline, params, params_file, kernel)
     started = time.monotonic()
     key = cache.cache_key(raw, values, inputs.current_fingerprints(spec.inputs))
-    catalog.register_pipeline(
-        spec.name, str(spec.folder), _sha(raw), spec.origin_run_id, _summary(spec), event=False
-    )
+    try:  # bookkeeping for `pipeline list`: never a reason not to run
+        catalog.register_pipeline(
+            spec.name, str(spec.folder), _sha(raw), spec.origin_run_id, _summary(spec), event=False
+        )
+    except MlopsError:
+        pass
     if not force:
         hit = cache.lookup(key)
         if hit is not None:
