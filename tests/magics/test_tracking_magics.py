@@ -226,3 +226,48 @@ def test_autolog_magic_toggles(ip, cell, capsys):
     assert "autolog: sklearn" in capsys.readouterr().out
     cell("%mlops autolog off")
     assert LinearRegression.fit is original
+
+
+def test_cells_and_attempts_subcommands(ip, cell, capsys):
+    cell("%%mlops run twice\nv = 1")
+    cell("%%mlops run twice\nv = 1")
+    table = ip.run_line_magic("mlops", "attempts")
+    assert table["attempt"].tolist() == [1, 2]
+    frame = ip.run_line_magic("mlops", "cells")
+    assert frame["source"].tolist()[-1] == "%%mlops run twice\nv = 1"
+    assert frame["phase"].tolist()[-1] == "run"
+    assert "re-ran the cell" in capsys.readouterr().err
+
+
+def test_attempts_of_a_plain_run_is_a_clear_error(ip, cell):
+    cell("%mlops start plain")
+    with pytest.raises(UsageError, match="is not an attempt of a cell"):
+        ip.run_line_magic("mlops", "attempts")
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "check"),
+    [
+        ("value = b'raw'", "value", lambda b: b == b"raw"),
+        ("value = 'text'", "value.txt", lambda b: b == b"text"),
+        ("import numpy as np\nvalue = np.arange(3)", "value.npy", lambda b: b[:6] == b"\x93NUMPY"),
+        (
+            "from sklearn.linear_model import LinearRegression\n"
+            "value = LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0])",
+            "value.skops",
+            lambda b: b[:2] == b"PK",
+        ),
+    ],
+)
+def test_artifact_serializes_variables_in_open_formats(ip, cell, code, name, check):
+    cell("%mlops start typed")
+    cell(code)
+    cell("%mlops artifact value")
+    assert check(mlops.load_artifact(active_run().id, name))
+
+
+def test_artifact_of_an_unsupported_value_is_a_clear_error(ip, cell):
+    cell("%mlops start typed")
+    cell("value = object()")
+    with pytest.raises(UsageError, match="a file path, or a variable holding"):
+        ip.run_line_magic("mlops", "artifact value")
