@@ -7,16 +7,11 @@ extension and the ``jupyter mlops`` CLI are thin faces over the same core.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from ._version import __version__
-from .data import *  # noqa: F403
-from .data import __all__ as _data_all
 from .errors import Conflict, InvalidArgument, MlopsError, NoActiveRun, NotFound, StoreError
-from .pipeline import *  # noqa: F403
-from .pipeline import __all__ as _pipeline_all
-from .registry import *  # noqa: F403
-from .registry import __all__ as _registry_all
 from .store import get_store
 from .store.entities import RunStatus
 from .tracking import *  # noqa: F403
@@ -33,19 +28,32 @@ __all__ = [
     "__version__",
     "get_store",
     *_tracking_all,
-    *_data_all,
-    *_registry_all,
-    *_pipeline_all,
 ]
+
+# data, registry and pipeline load on first use (scipy, nbformat and friends
+# take seconds to import; a CLI call or %load_ext should not pay for them).
+_LAZY_PACKAGES = ("data", "registry", "pipeline")
+_SUBMODULES = {"widgets", "data", "registry", "pipeline", "magics", "cli", "server"}
 
 
 def __getattr__(name: str) -> Any:
-    # ipywidgets and plotly load only when a widget is asked for.
-    if name == "widgets":
-        import importlib
-
-        return importlib.import_module(".widgets", __name__)
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if not name.startswith("_"):
+        for package in _LAZY_PACKAGES:
+            module = importlib.import_module(f".{package}", __name__)
+            if name in getattr(module, "__all__", ()):
+                value = getattr(module, name)
+                globals()[name] = value
+                return value
     raise AttributeError(f"module 'jupyter_mlops' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    names = set(globals()) | set(__all__)
+    for package in _LAZY_PACKAGES:
+        names.update(importlib.import_module(f".{package}", __name__).__all__)
+    return sorted(names)
 
 
 def load_ipython_extension(ipython) -> None:

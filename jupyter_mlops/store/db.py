@@ -16,10 +16,6 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -84,23 +80,33 @@ class Database:
             raise StoreError(f"store operation failed and was rolled back: {exc}") from exc
 
     # -- migrations -------------------------------------------------------
-    def _alembic_config(self, conn) -> Config:
+    def _alembic_config(self, conn):
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         cfg.attributes["connection"] = conn
         return cfg
 
     def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     def head_revision(self) -> str:
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         return ScriptDirectory.from_config(cfg).get_current_head()
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision, once, even with several processes racing."""
+        from alembic import command
+        from alembic.runtime.migration import MigrationContext
+
         head = self.head_revision()
         if self.current_revision() == head:
             return
