@@ -147,3 +147,15 @@ def test_register_uses_the_active_run_and_its_snapshots(store, fitted, cancer):
         v = mlops.register_model("cancer", fitted)
     assert v.run_id == run.id
     assert v.input_snapshots == (snap.id,)
+
+
+def test_concurrent_registrations_get_distinct_versions(any_store, constant):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def register(i):
+        return mlops.register_model("busy", constant, description=f"#{i}").version
+
+    with ThreadPoolExecutor(4) as pool:
+        versions = sorted(pool.map(register, range(8)))
+    assert versions == list(range(1, 9))
+    assert sorted(int(v.description[1:]) for v in mlops.list_versions("busy")) == list(range(8))
