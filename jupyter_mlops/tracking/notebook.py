@@ -20,7 +20,7 @@ from ..store import cells as cell_store
 from ..store import get_store
 from ..store.entities import RunStatus
 from .api import get_run, start_run
-from .run import Run, active_run, require_active_run
+from .run import Run, require_active_run
 
 ATTEMPT_KEY = cell_store.ATTEMPT_KEY_TAG
 ATTEMPT_NUMBER = "mlops.attempt"
@@ -39,10 +39,18 @@ def start_fresh_run(
 
     Returns the new run and the runs that were finished, so a face can say so.
     """
+    from . import run as run_mod
+    from .attach import AttachedRun
+
     finished: list[Run] = []
-    while (open_run := active_run()) is not None and not open_run.ended:
-        open_run.end(RunStatus.FINISHED, reason=reason)
-        finished.append(open_run)
+    # Only runs this kernel opened: a pipeline's run (attach.py) is the runner's to end,
+    # and a new run inside it becomes its child.
+    for open_run in reversed(list(run_mod._active)):
+        if isinstance(open_run, AttachedRun):
+            break
+        if not open_run.ended:
+            open_run.end(RunStatus.FINISHED, reason=reason)
+            finished.append(open_run)
     return start_run(name, experiment, params, tags), finished
 
 
