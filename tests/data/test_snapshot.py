@@ -153,3 +153,13 @@ def test_snapshot_info_is_hashable_and_jsonable(store, frame):
     record = info.to_dict()
     assert record["ref"] == "train@1" and record["schema"][0]["name"] == "x"
     json.dumps(record)
+
+
+def test_expectations_and_drift_round_trip_on_both_databases(any_store, frame):
+    mlops.snapshot(frame, "train")
+    mlops.snapshot(make_frame(seed=1, shift=1.0), "train")
+    exp = mlops.expectations_from("train@1")
+    assert mlops.get_snapshot("train@1").expectations == exp.to_dict()  # JSON column
+    assert mlops.validate(make_frame(seed=3), against="train@1").ok
+    report = mlops.drift("train@1", "train@2")
+    assert report.drifted_columns == ["x"]
