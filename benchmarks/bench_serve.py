@@ -51,7 +51,19 @@ def wait_healthy(port: int, path: str, proc: subprocess.Popen, timeout: float = 
     raise RuntimeError("server did not become healthy")
 
 
-def measure(port: int, path: str, body: bytes, n: int, warmup: int) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to see cost apart from CPU contention."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def measure(
+    port: int, path: str, body: bytes, n: int, warmup: int, pid: int | None = None
+) -> dict[str, float]:
     """Sequential requests on one keep-alive connection; latency per request."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Content-Type": "application/json"}
@@ -61,6 +73,7 @@ def measure(port: int, path: str, body: bytes, n: int, warmup: int) -> dict[str,
         data = resp.read()
         assert resp.status == 200, data
     lat = []
+    cpu0 = cpu_seconds(pid) if pid else float("nan")
     start = time.perf_counter()
     for _ in range(n):
         t = time.perf_counter()
@@ -69,8 +82,10 @@ def measure(port: int, path: str, body: bytes, n: int, warmup: int) -> dict[str,
         resp.read()
         lat.append(time.perf_counter() - t)
     total = time.perf_counter() - start
+    cpu = (cpu_seconds(pid) - cpu0) / n if pid else float("nan")
     lat.sort()
     return {
+        "server_cpu_ms": cpu * 1e3,
         "rps": n / total,
         "p50_ms": lat[len(lat) // 2] * 1e3,
         "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1e3,
@@ -103,7 +118,7 @@ def ours(home: Path, row: dict, n: int, warmup: int) -> dict[str, float]:
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_healthy(port, "/health", proc)
-        return measure(port, "/predict", json.dumps([row]).encode(), n, warmup)
+        return measure(port, "/predict", json.dumps([row]).encode(), n, warmup, proc.pid)
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
@@ -133,16 +148,17 @@ def mlflow(model, row: dict, n: int, warmup: int, tmp: Path) -> dict[str, float]
         wait_healthy_get = wait_healthy
         wait_healthy_get(port, "/ping", proc)
         body = json.dumps({"dataframe_records": [row]}).encode()
-        return measure(port, "/invocations", body, n, warmup)
+        return measure(port, "/invocations", body, n, warmup, proc.pid)
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
 
 
 def show(label: str, r: dict[str, float]) -> None:
-    print(
-        f"{label:28} {r['rps']:8.0f} req/s   p50 {r['p50_ms']:6.2f} ms   p99 {r['p99_ms']:6.2f} ms"
-    )
+    cpu = r.get("server_cpu_ms")
+    extra = "" if cpu is None else f"   server CPU {cpu:.2f} ms/request"
+    print(f"{label:28} {r['rps']:8.0f} req/s   p50 {r['p50_ms']:6.2f} ms   "
+          f"p99 {r['p99_ms']:6.2f} ms{extra}")  # fmt: skip
 
 
 def main() -> None:
@@ -168,6 +184,8 @@ def main() -> None:
         else:
             show("mlflow models serve", peer)
             label = "vs mlflow models serve"
+        load = os.getloadavg()[0]
+        print(f"(load average {load:.1f} on {os.cpu_count()} CPUs while measuring)")
         print(f"ratio {label}: {mine['rps'] / peer['rps']:.1f}x requests/s "
               f"(target >= 3x), p99 {mine['p99_ms']:.2f} ms (target <= 3 ms)")  # fmt: skip
 

@@ -33,6 +33,9 @@ class Predictor:
             and self._probe()
         )
         self.has_proba = callable(getattr(model, "predict_proba", None))
+        # Payload validation already refused non-numbers, NaN and infinities for
+        # columns that are not nullable, so scikit-learn need not scan for them again.
+        self.finite = self.use_array and not any(c.nullable for c in signature.inputs or ())
 
     def _probe(self) -> bool:
         try:
@@ -43,6 +46,14 @@ class Predictor:
 
     def _call(self, x: Any, proba: bool) -> Any:
         fn = self.model.predict_proba if proba else self.model.predict
+        if getattr(self, "finite", False):
+            import sklearn
+
+            with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+                return self._quiet(fn, x)
+        return self._quiet(fn, x)
+
+    def _quiet(self, fn: Any, x: Any) -> Any:
         if self._named_fit and isinstance(x, np.ndarray):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)

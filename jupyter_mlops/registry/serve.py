@@ -230,7 +230,7 @@ class PredictHandler(_Handler):
             predictions = loaded.predictor.predict(columns, proba=proba)
         except PayloadError as exc:
             return self.reply({"error": str(exc), "status": 400}, 400)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, ArithmeticError) as exc:
             return self.reply({"error": f"the model refused this input: {exc}", "status": 400}, 400)
         out: dict[str, Any] = {"predictions": predictions, "version": loaded.version}
         if proba:

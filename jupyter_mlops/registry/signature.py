@@ -17,6 +17,7 @@ from ..errors import InvalidArgument, MlopsError
 
 TYPES = ("double", "long", "boolean", "string")
 NUMERIC = frozenset({"double", "long", "boolean"})
+_INT_RANGE = 2**63
 
 
 class PayloadError(MlopsError, ValueError):
@@ -152,12 +153,16 @@ def _check_value(column: Column, value: Any, row: int) -> Any:
         if column.nullable and t == "double":
             return math.nan
         raise PayloadError(f"column {column.name!r} row {row}: expected {t}, got null")
+    if t in ("double", "long") and isinstance(value, int) and not isinstance(value, bool):
+        if -_INT_RANGE < value < _INT_RANGE:
+            return value
+        raise PayloadError(f"column {column.name!r} row {row}: {t} out of range (±2**63)")
     if t == "double":
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value
+        if isinstance(value, float):
+            if math.isfinite(value):
+                return value
+            raise PayloadError(f"column {column.name!r} row {row}: expected a finite double")
     elif t == "long":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
         if isinstance(value, float) and value.is_integer():
             return int(value)
     elif t == "boolean":

@@ -51,6 +51,9 @@ def test_ints_are_doubles_and_integral_floats_are_longs_and_null_is_nan_when_nul
         ([{**ROW, "vip": 1}], "column 'vip' row 0: expected boolean, got int 1"),
         ([ROW, {**ROW, "city": None}], "column 'city' row 1: expected string, got null"),
         ([{**ROW, "age": None}], "column 'age' row 0: expected long, got null"),
+        ([{**ROW, "income": float("inf")}], "column 'income' row 0: expected a finite double"),
+        ([{**ROW, "income": 10**400}], "column 'income' row 0: double out of range"),
+        ([{**ROW, "age": -(2**70)}], "column 'age' row 0: long out of range"),
         (
             {"columns": {"age": [1, 2], "income": [1.0], "city": ["a"], "vip": [True]}},
             "same length",
