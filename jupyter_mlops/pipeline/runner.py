@@ -327,6 +327,9 @@ def _attempt(
             status = RunStatus.FAILED
         except Exception as exc:  # the kernel did not start, or the engine broke
             status, error = RunStatus.FAILED, f"{type(exc).__name__}: {_first_line(exc)}"
+        except KeyboardInterrupt:
+            run.end(RunStatus.KILLED, error="interrupted (KeyboardInterrupt)")
+            raise
         if failure is not None:
             status, error = RunStatus.FAILED, str(failure) + "\n" + failure.traceback
         if not out.exists() and holder.get("nb") is not None:

@@ -138,3 +138,13 @@ def test_ci_writes_a_workflow_that_runs_the_pipeline(train, mlops_home):
     assert upload["with"]["path"] in run_step["run"]
     bad = invoke("pipeline", "ci", "train", "--schedule", "every monday")
     assert bad.exit_code == 2 and "cron" in bad.output
+
+
+def test_sweep_prints_a_summary_table_and_exits_1_when_a_point_fails(train):
+    result = invoke("pipeline", "run", "train", "--sweep", "alpha=0.1,1.0", "--no-progress")
+    assert result.exit_code == 1, result.output  # alpha=0.1 misses the gate
+    lines = result.output.splitlines()
+    assert lines[0].startswith("sweep of train: parent run ")
+    assert lines[1].split() == ["run", "alpha", "status", "score"]
+    rows = {line.split()[1]: line for line in lines[3:5]}
+    assert "FAILED (gate)" in rows["0.1"] and "FINISHED" in rows["1"]
