@@ -40,6 +40,11 @@ CELLS = [
     "%mlops compare $a $b",
     "%%mlops run broken --experiment nb\nraise RuntimeError('boom')",
     "%mlops autolog off",
+    "%mlops start tagged --experiment nb\n%mlops tag stage=final\n%mlops end",
+    "att = mlops.search_runs(experiment='nb', filter=\"name = 'attempt'\")['run_id'][0]\n"
+    "%mlops attempts $att",
+    "%mlops cells $att",
+    "%mlops help",
 ]
 ATTEMPT = 13
 BROKEN = 16
@@ -76,7 +81,13 @@ def test_every_subcommand_in_a_real_kernel(mlops_home, tmp_path, monkeypatch):
     assert "RUNNING" in status_html[0]["data"]["text/html"]
 
     runs = _runs_by_name()
-    assert sorted(runs) == ["attempt", "broken", "manual", "second"]
+    assert sorted(runs) == ["attempt", "broken", "manual", "second", "tagged"]
+    assert runs["tagged"][0].tags["stage"] == "final"
+    attempts_table = nb.cells[-3].outputs[0]["data"]["text/html"]
+    assert "2 rows × " in attempts_table
+    cells_table = nb.cells[-2].outputs
+    assert any("re-ran" in o.get("text", "") for o in cells_table)
+    assert "%%mlops run" in nb.cells[-1].outputs[0]["text"]
     (manual,) = runs["manual"]
     assert manual.info.status.value == "FINISHED"
     assert manual.info.source_path == str(path)
