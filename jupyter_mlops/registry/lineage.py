@@ -18,28 +18,42 @@ from ..store.entities import RunInfo
 from ..store.models import ModelVersionInfo
 
 
+def _snapshot_dict(s: Any) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "ref": f"{s.name}@{s.version}",
+        "name": s.name,
+        "version": s.version,
+        "rows": s.n_rows,
+        "columns": s.n_columns,
+        "fingerprint": s.fingerprint,
+        "created_at": s.created_at,
+    }
+
+
 def input_snapshots(run_id: str) -> list[dict[str, Any]]:
     """The snapshots a run read, as plain dicts (empty when the data feature is absent)."""
     try:
         from ..data import snapshots_of_run
     except ImportError:
+        return []
+    return [_snapshot_dict(s) for s in snapshots_of_run(run_id)]
+
+
+def recorded_snapshots(ids: tuple[int, ...]) -> list[dict[str, Any]]:
+    """The snapshots a version recorded when it was registered (by id)."""
+    try:
+        from ..data import get_snapshot
+    except ImportError:
+        return []
+    out = []
+    for i in ids:
         try:
-            from ..data.snapshot import snapshots_of_run
-        except ImportError:
-            return []
-    return [
-        {
-            "id": s.id,
-            "ref": f"{s.name}@{s.version}",
-            "name": s.name,
-            "version": s.version,
-            "rows": s.n_rows,
-            "columns": s.n_columns,
-            "fingerprint": s.fingerprint,
-            "created_at": s.created_at,
-        }
-        for s in snapshots_of_run(run_id)
-    ]
+            out.append(_snapshot_dict(get_snapshot(i)))
+        except NotFound:
+            out.append({"id": i, "ref": f"#{i} (deleted)", "name": None, "version": None,
+                        "rows": 0, "columns": 0, "fingerprint": "", "created_at": None})  # fmt: skip
+    return out
 
 
 def executed_cells(run_id: str) -> list[dict[str, Any]]:
@@ -186,4 +200,10 @@ def lineage(ref: str) -> Lineage:
         run = run_store.get_run_info(get_store(), version.run_id)
     except NotFound:
         return Lineage(version, None)
-    return Lineage(version, run, input_snapshots(run.run_id), executed_cells(run.run_id))
+    # The snapshots recorded at registration are the provenance; a run that read
+    # more data after the model was registered does not change it.
+    if version.input_snapshots:
+        snapshots = recorded_snapshots(version.input_snapshots)
+    else:
+        snapshots = input_snapshots(run.run_id)
+    return Lineage(version, run, snapshots, executed_cells(run.run_id))

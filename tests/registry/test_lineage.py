@@ -82,3 +82,12 @@ def test_lineage_without_a_run(store, fitted):
     result = mlops.lineage("bare@latest")
     assert result.run is None and result.snapshots == [] and result.cells == []
     assert "run: none recorded" in str(result)
+
+
+def test_lineage_keeps_the_snapshots_recorded_at_registration(store, fitted, cancer):
+    X, _ = cancer
+    with mlops.start_run("r", capture_context=False):
+        mlops.snapshot(X, "before")
+        mlops.register_model("m", fitted)
+        mlops.snapshot(X.head(10), "after")
+    assert [s["ref"] for s in mlops.lineage("m/1").snapshots] == ["before@1"]
