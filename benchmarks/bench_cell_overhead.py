@@ -67,7 +67,7 @@ def _alternating(shell, n: int, rounds: int = 6) -> tuple[float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cells", type=int, default=1000, help="cells per batch (default 1000)")
+    parser.add_argument("--cells", type=int, default=500, help="cells per batch (default 500)")
     parser.add_argument("--quick", action="store_true", help="200 cells per batch")
     args = parser.parse_args(argv)
     n = 200 if args.quick else args.cells
