@@ -20,6 +20,7 @@ async def test_runs_list_newest_first_with_nested_maps(api):
     assert top["metrics"] == {"acc": 0.2}
     assert isinstance(top["start_time"], float)
     assert body["has_more"] is False and body["next_offset"] is None
+    assert body["total"] == 3
 
 
 async def test_runs_paging_walks_every_run_once(api):
@@ -29,6 +30,7 @@ async def test_runs_paging_walks_every_run_once(api):
         status, body = await api("runs", params={"limit": 3, "offset": offset})
         assert status == 200
         assert len(body["runs"]) <= 3
+        assert body["total"] == 7
         seen += [r["run_id"] for r in body["runs"]]
         offset = body["next_offset"]
     assert seen == ids[::-1]
@@ -45,6 +47,7 @@ async def test_runs_filter_and_sort(api):
     )
     assert status == 200
     assert [r["name"] for r in body["runs"]] == ["run-3", "run-5"]
+    assert body["total"] == 2
 
 
 async def test_runs_filter_by_experiment(api):
