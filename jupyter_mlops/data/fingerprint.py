@@ -24,7 +24,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 FORMAT = b"jupyter-mlops-fingerprint-2"
 
@@ -63,11 +62,14 @@ def _update_array(h, arr: pa.Array) -> None:
         _update_varbinary(h, arr)
         return
     if _fixed_width(t):
-        values = arr.fill_null(pc.cast(pa.scalar(0), t)) if arr.null_count else arr
         width = t.bit_width // 8
-        buf = values.buffers()[1]
-        start = values.offset * width
-        h.update(memoryview(buf)[start : start + len(values) * width])
+        raw = np.frombuffer(
+            arr.buffers()[1], dtype=np.uint8, count=len(arr) * width, offset=arr.offset * width
+        )
+        if arr.null_count:  # zero the null slots, whatever they hold
+            raw = raw.reshape(len(arr), width).copy()
+            raw[arr.is_null().to_numpy(zero_copy_only=False)] = 0
+        h.update(raw)
         return
     # Nested and rare types: Arrow's IPC form of the array (deterministic for a given array).
     sink = pa.BufferOutputStream()

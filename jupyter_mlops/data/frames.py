@@ -88,7 +88,17 @@ def _series_to_array(name: str, series: pd.Series) -> pa.ChunkedArray:
 def _from_pandas(df: pd.DataFrame) -> pa.Table:
     names = _column_names(df.columns)
     arrays = [_series_to_array(n, df.iloc[:, i]) for i, n in enumerate(names)]
-    return pa.Table.from_arrays(arrays, names=names)
+    table = pa.Table.from_arrays(arrays, names=names)
+    if all(isinstance(c, str) for c in df.columns):
+        # pandas metadata lets load_snapshot give back Int64, boolean, category... dtypes;
+        # it is not part of the fingerprint.
+        try:
+            meta = pa.Schema.from_pandas(df, preserve_index=False).metadata
+        except (pa.ArrowException, TypeError, ValueError):
+            meta = None
+        if meta:
+            table = table.replace_schema_metadata(meta)
+    return table
 
 
 def to_table(data: Any, argument: str = "data", *, allow_empty: bool = False) -> pa.Table:

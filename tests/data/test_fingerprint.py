@@ -87,3 +87,21 @@ def test_stable_across_processes(frame):
     out = run_python(code % here, env={"PYTHONHASHSEED": "123"})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == fp(frame)
+
+
+def test_fixed_width_types_with_nulls():
+    import datetime as dt
+    import decimal
+
+    df = pd.DataFrame(
+        {
+            "dec": [decimal.Decimal("1.5"), None, decimal.Decimal("2.5")],
+            "ts": pd.to_datetime(["2024-01-01", None, "2024-01-03"]),
+            "d": [dt.date(2024, 1, 1), None, dt.date(2024, 1, 3)],
+            "f16": np.array([1, np.nan, 3], dtype=np.float16),
+        }
+    )
+    assert fp(df) == fp(df.copy())
+    changed = df.copy()
+    changed.loc[2, "dec"] = decimal.Decimal("2.6")
+    assert fp(changed) != fp(df)

@@ -163,3 +163,16 @@ def test_expectations_and_drift_round_trip_on_both_databases(any_store, frame):
     assert mlops.validate(make_frame(seed=3), against="train@1").ok
     report = mlops.drift("train@1", "train@2")
     assert report.drifted_columns == ["x"]
+
+
+def test_pandas_dtypes_round_trip(store):
+    df = pd.DataFrame(
+        {
+            "i": pd.array([1, None, 3], dtype="Int64"),
+            "b": pd.array([True, None, False], dtype="boolean"),
+            "c": pd.Categorical(["a", None, "b"]),
+            "t": pd.date_range("2024-01-01", periods=3, tz="UTC"),
+        }
+    )
+    back = mlops.load_snapshot(mlops.snapshot(df, "typed"))
+    pd.testing.assert_frame_equal(back, df)
