@@ -76,3 +76,18 @@ def drift_cmd(magics: Any, line: str, cell: str | None) -> Any:
     return data.drift(
         _side(magics, args.reference), _side(magics, args.current), columns=args.column
     )
+
+
+@subcommand("snapshots", "list stored data snapshots: %mlops snapshots [NAME] [--latest]")
+@magic_arguments()
+@argument("name", nargs="?", help="only versions of this name")
+@argument("--latest", action="store_true", help="only the newest version of each name")
+def snapshots_cmd(magics: Any, line: str, cell: str | None) -> Any:
+    import pandas as pd
+
+    args = parse_argstring(snapshots_cmd, line)
+    infos = data.list_snapshots(args.name, all_versions=not args.latest)
+    cols = ["ref", "id", "n_rows", "n_columns", "fingerprint", "created_at", "user", "description"]
+    frame = pd.DataFrame([i.to_dict() for i in infos], columns=cols)
+    frame["created_at"] = pd.to_datetime(frame["created_at"], unit="s")
+    return frame

@@ -57,3 +57,14 @@ def test_validate_and_drift_render(ip):
     # through run_cell, the result is displayed without error
     result = ip.run_cell("%mlops drift base@1 cur")
     assert result.success
+
+
+def test_snapshots_listing(ip):
+    ip.user_ns["df"] = make_frame(100, seed=1)
+    ip.run_line_magic("mlops", "snapshot df --name a")
+    ip.user_ns["df"] = make_frame(100, seed=2)
+    ip.run_line_magic("mlops", "snapshot df --name a")
+    frame = ip.run_line_magic("mlops", "snapshots")
+    assert list(frame["ref"]) == ["a@2", "a@1"]
+    assert list(ip.run_line_magic("mlops", "snapshots a --latest")["ref"]) == ["a@2"]
+    assert ip.run_line_magic("mlops", "snapshots nothing").empty
