@@ -1,0 +1,105 @@
+"""End to end: JupyterLab, the side panel, a notebook that logs a run, events."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from .conftest import shot
+
+pytestmark = pytest.mark.browser
+
+
+def open_lab(page, lab, path: str = "lab"):
+    page.goto(lab.page_url(path))
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started")
+    page.evaluate("() => window.jupyterapp.restored")
+
+
+def open_panel(page):
+    panel = page.locator("#jupyter-mlops-panel")
+    if not panel.is_visible():  # the restored layout may already show it; a click would hide it
+        page.locator('li[data-id="jupyter-mlops-panel"]').click()
+    panel.get_by_role("tab", name="Runs").wait_for()
+    return panel
+
+
+def write_notebook(lab, name: str, source: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source)]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    (lab.root / name).write_text(nbformat.writes(nb))
+
+
+def run_all_cells(page) -> None:
+    """Run the current notebook once its kernel is connected and idle."""
+    page.wait_for_function(
+        """() => {
+            const nb = window.jupyterapp.shell.currentWidget;
+            const kernel = nb && nb.sessionContext && nb.sessionContext.session
+                && nb.sessionContext.session.kernel;
+            return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
+        }""",
+        timeout=120_000,
+    )
+    # Not awaited: the command's promise follows the whole execution; the output is the signal.
+    page.evaluate("() => { void window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+
+
+def test_panel_shows_a_run_logged_by_a_notebook_cell(page, lab):
+    write_notebook(
+        lab,
+        "log_run.ipynb",
+        "import jupyter_mlops as mlops\n"
+        "with mlops.start_run('from-the-notebook', experiment='ui-test') as run:\n"
+        "    for step in range(5):\n"
+        "        run.log_metric('acc', 0.5 + step / 10, step=step)\n"
+        "print('logged', run.id)",
+    )
+    open_lab(page, lab, "lab/tree/log_run.ipynb")
+    panel = open_panel(page)
+    runs = panel.get_by_role("table", name="Runs list")
+    runs.wait_for()
+    assert runs.get_by_text("from-the-notebook").count() == 0
+
+    page.locator(".jp-NotebookPanel").first.wait_for()
+    run_all_cells(page)
+    page.locator(".jp-OutputArea-output").get_by_text("logged").wait_for(timeout=120_000)
+    # The live list picks the run up by itself (refresh interval), no click needed.
+    row = runs.locator("tr", has_text="from-the-notebook")
+    row.wait_for(timeout=60_000)
+    assert "finished" in row.inner_text()
+    shot(page, "runs-list")
+
+    row.click()
+    detail = panel.get_by_label("Run details")
+    detail.get_by_text("from-the-notebook").first.wait_for()
+    detail.get_by_role("img", name="metric acc").locator(".main-svg").first.wait_for()
+    shot(page, "run-detail")
+
+
+def test_events_tab_shows_run_events(page, lab):
+    open_lab(page, lab)
+    panel = open_panel(page)
+    panel.get_by_role("tab", name="Events").click()
+    events = panel.get_by_role("list", name="Events list")
+    events.locator('li[data-kind="run.started"]').first.wait_for()
+    shot(page, "events")
+
+
+def test_settings_route_answers_the_panel_version(page, lab):
+    open_lab(page, lab)
+    reply = page.evaluate(
+        """async () => {
+            const r = await fetch('/mlops/api/settings');
+            return {status: r.status, body: await r.text()};
+        }"""
+    )
+    assert reply["status"] == 200
+    assert json.loads(reply["body"])["version"] == "0.1.0"
