@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -96,3 +99,13 @@ def test_bad_input_exits_2(snaps, tmp_path):
     pd.DataFrame({"x": []}).to_csv(empty, index=False)
     res = CliRunner().invoke(main, ["drift", "train@1", str(empty)])
     assert res.exit_code == 2 and "at least one row" in res.output
+
+
+def test_real_jupyter_mlops_drift_exit_code(snaps, tmp_path):
+    """The installed ``jupyter mlops`` executable, as CI would call it."""
+    jupyter = Path(sys.executable).parent / "jupyter"
+    out = tmp_path / "d.json"
+    cmd = [str(jupyter), "mlops", "drift", "train@1", "train@2", "--drift-share", "0.4"]
+    proc = subprocess.run([*cmd, "--json", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(out.read_text())["drifted"] is True
