@@ -49,10 +49,16 @@ def _run_id(run: Any) -> str | None:
 
 
 def _parquet_bytes(table: pa.Table) -> bytes:
-    # Dictionary encoding pays for categories and ids, not for continuous floats.
-    dict_cols = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
+    # Dictionary encoding and snappy pay for categories, ids and text; continuous
+    # floats gain nothing from either, so they are written plain.
+    floats = {f.name for f in table.schema if pa.types.is_floating(f.type)}
     buf = io.BytesIO()
-    pq.write_table(table, buf, compression="snappy", use_dictionary=dict_cols or False)
+    pq.write_table(
+        table,
+        buf,
+        compression={n: "NONE" if n in floats else "SNAPPY" for n in table.column_names},
+        use_dictionary=[n for n in table.column_names if n not in floats] or False,
+    )
     return buf.getvalue()
 
 
