@@ -9,12 +9,19 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Unicode
 
 from .. import config
-from . import events, runs, settings
+from . import events, models, pipelines, runs, settings, snapshots
 
 
 def all_handlers() -> list[tuple]:
     """Every route of the REST API, one module per resource."""
-    return [*settings.handlers, *runs.handlers, *events.handlers]
+    return [
+        *settings.handlers,
+        *runs.handlers,
+        *events.handlers,
+        *snapshots.handlers,
+        *models.handlers,
+        *pipelines.handlers,
+    ]
 
 
 class MlopsApp(ExtensionApp):
@@ -51,8 +58,14 @@ class MlopsApp(ExtensionApp):
         if not any(os.environ.get(k) for k in ("MLOPS_HOME", "MLOPS_TRACKING_URI")):
             root = Path(self.serverapp.root_dir).expanduser()
             os.environ["MLOPS_HOME"] = str(config.find_home(root))
-        self.settings.update({"mlops_refresh_interval": self.refresh_interval})
+        self.jobs = pipelines.Jobs()
+        self.settings.update(
+            {"mlops_refresh_interval": self.refresh_interval, "mlops_jobs": self.jobs}
+        )
         self.log.info("jupyter_mlops: store %s", config.resolve().tracking_uri)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(all_handlers())
+
+    async def stop_extension(self) -> None:
+        self.jobs.shutdown()

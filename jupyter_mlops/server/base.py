@@ -110,8 +110,11 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
             message, error = str(exc), type(exc).__name__
         else:
             message, error = "internal server error (see the server log)", "InternalError"
+        reply: dict[str, Any] = {"message": message, "error": error, "status": status_code}
+        if getattr(exc, "results", None) is not None:  # e.g. the gates a promotion failed
+            reply["details"] = to_json(exc.results)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"message": message, "error": error, "status": status_code}))
+        self.finish(json.dumps(reply, allow_nan=False))
 
     def _handle_request_exception(self, e: BaseException) -> None:
         # The one mapping from core exceptions to HTTP statuses.

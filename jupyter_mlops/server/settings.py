@@ -19,7 +19,7 @@ from .base import MlopsHandler, route
 # Optional parts of the core, and the public function each needs.
 FEATURES = {
     "snapshots": ("jupyter_mlops.data", "list_snapshots"),
-    "drift": ("jupyter_mlops.data", "drift_report"),
+    "drift": ("jupyter_mlops.data", "drift"),
     "models": ("jupyter_mlops.registry", "list_models"),
     "pipelines": ("jupyter_mlops.pipeline", "list_pipelines"),
 }
