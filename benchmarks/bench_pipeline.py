@@ -8,7 +8,7 @@ Plain papermill rewrites the whole output notebook when each cell starts and
 ends, so its cost grows with the square of the cell count; the runner writes
 it once. Use ``--cells`` to see that grow.
 
-    python benchmarks/bench_pipeline.py [--cells 300] [--repeat 3] [--quick]
+    python benchmarks/bench_pipeline.py [--cells 120] [--repeat 2] [--points 4] [--quick]
 """
 
 from __future__ import annotations
@@ -68,13 +68,13 @@ def time_it(fn, repeat: int) -> list[float]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cells", type=int, default=300)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--cells", type=int, default=120)
+    ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--points", type=int, default=4)
-    ap.add_argument("--quick", action="store_true", help="100 cells, 2 repeats")
+    ap.add_argument("--quick", action="store_true", help="40 cells, 1 repeat, 2 sweep points")
     args = ap.parse_args()
     if args.quick:
-        args.cells, args.repeat = 100, 2
+        args.cells, args.repeat, args.points = 40, 1, 2
 
     work = Path(tempfile.mkdtemp(prefix="mlops-bench-pipeline-"))
     os.environ["MLOPS_HOME"] = str(work / ".mlops")
