@@ -167,6 +167,112 @@ export interface IPromotion {
   dropped: { index: number; reason: string }[];
 }
 
+export interface ISnapshot {
+  id: number;
+  ref: string;
+  name: string;
+  version: number;
+  fingerprint: string;
+  n_rows: number;
+  n_columns: number;
+  created_at: number;
+  user: string;
+  description: string | null;
+  schema: { name: string; type: string }[];
+}
+
+export interface IColumnSummary {
+  kind: string;
+  count: number;
+  missing: number;
+  mean?: number | null;
+  std?: number | null;
+  min?: number | null;
+  max?: number | null;
+  quantiles?: Record<string, number | null>;
+  edges?: number[];
+  hist?: number[];
+  distinct?: number;
+  top?: [unknown, number][];
+  other?: number;
+}
+
+export interface ISnapshotDetail {
+  snapshot: ISnapshot;
+  profile: { n_rows: number; types: Record<string, string>; columns: Record<string, IColumnSummary> };
+  runs: string[];
+}
+
+export interface IDriftReport {
+  reference: string;
+  current: string;
+  drifted: boolean;
+  share: number;
+  drift_share: number;
+  n_columns: number;
+  n_drifted: number;
+  columns: { column: string; method: string; statistic: number | null; drifted: boolean }[];
+  figure: IFigure;
+  column: string | null;
+}
+
+export interface IModel {
+  name: string;
+  latest_version: number | null;
+  aliases: Record<string, number>;
+  description: string | null;
+  updated_at: number;
+}
+
+export interface IModelVersion {
+  name: string;
+  version: number;
+  created_at: number;
+  user: string;
+  run_id: string | null;
+  format: string;
+  model_class: string;
+  aliases: string[];
+  description: string | null;
+}
+
+export interface IAliasMove {
+  time: number;
+  user: string;
+  alias: string;
+  from_version: number | null;
+  to_version: number | null;
+  reason: string | null;
+}
+
+export interface IGateCheck {
+  metric: string;
+  rule: string;
+  candidate: number | null;
+  threshold: number | null;
+  passed: boolean;
+  detail: string;
+}
+
+export interface IPipeline {
+  name: string;
+  path: string;
+  parameters: Record<string, unknown>;
+  gates: string[];
+  updated_at: number;
+}
+
+export interface IJob {
+  id: string;
+  pipeline: string;
+  params: Record<string, unknown>;
+  state: string;
+  submitted_at: number;
+  finished_at: number | null;
+  error: string | null;
+  result: { run_id: string; status: string; metrics: Record<string, number>; error: string | null } | null;
+}
+
 // -- typed calls ---------------------------------------------------------------
 
 export const api = {
@@ -181,5 +287,25 @@ export const api = {
   tagRun: (id: string, tags: Record<string, string>) =>
     postAPI<{ tags: Record<string, string> }>(`runs/${encodeURIComponent(id)}/tags`, { tags }),
   events: (query: Query) => requestAPI<{ events: IEvent[] }>(`events${queryString(query)}`),
-  promote: (path: string) => postAPI<IPromotion>('pipelines/promote', { notebook: path })
+  promote: (path: string) => postAPI<IPromotion>('pipelines/promote', { notebook: path }),
+  snapshots: () => requestAPI<{ snapshots: ISnapshot[] }>('snapshots'),
+  snapshot: (ref: string) => requestAPI<ISnapshotDetail>(`snapshots/${encodeURIComponent(ref)}`),
+  drift: (reference: string, current: string, column?: string) =>
+    requestAPI<IDriftReport>(`drift${queryString({ reference, current, column })}`),
+  models: () => requestAPI<{ models: IModel[] }>('models'),
+  model: (name: string) =>
+    requestAPI<{ model: IModel; versions: IModelVersion[] }>(`models/${encodeURIComponent(name)}`),
+  lineage: (name: string, version: number) =>
+    requestAPI<any>(`models/${encodeURIComponent(name)}/versions/${version}/lineage`),
+  aliasMoves: (name: string) =>
+    requestAPI<{ moves: IAliasMove[] }>(`models/${encodeURIComponent(name)}/aliases`),
+  moveAlias: (name: string, alias: string, body: { version: number; reason: string; require?: Record<string, string> }) =>
+    postAPI<{ promotion: { version: number; from_version: number | null; results: IGateCheck[] } }>(
+      `models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`,
+      body
+    ),
+  pipelines: () => requestAPI<{ pipelines: IPipeline[] }>('pipelines'),
+  runPipeline: (name: string, params: Record<string, unknown>) =>
+    postAPI<{ job: IJob }>(`pipelines/${encodeURIComponent(name)}/runs`, { params }),
+  jobs: () => requestAPI<{ jobs: IJob[] }>('pipelines/jobs')
 };

@@ -194,3 +194,68 @@ export function aliasMoveProblem(version: string, reason: string): string | null
   }
   return null;
 }
+
+/** A bar chart of a numeric column's stored histogram (underflow and overflow bins dropped). */
+export function histogramFigure(column: string, edges: number[], hist: number[]): IFigure {
+  const inner = hist.slice(1, hist.length - 1);
+  const centers = inner.map((_, i) => (edges[i] + edges[i + 1]) / 2);
+  const widths = inner.map((_, i) => edges[i + 1] - edges[i]);
+  return {
+    data: [{ type: 'bar', x: centers, y: inner, width: widths, name: column }],
+    layout: {
+      margin: { l: 40, r: 10, t: 24, b: 30 },
+      height: 200,
+      title: { text: column },
+      bargap: 0
+    }
+  };
+}
+
+/** A bar chart of a categorical column's most frequent values. */
+export function categoriesFigure(column: string, top: [unknown, number][], other = 0): IFigure {
+  const labels = top.map(([v]) => String(v));
+  const counts = top.map(([, c]) => c);
+  if (other > 0) {
+    labels.push('(other)');
+    counts.push(other);
+  }
+  return {
+    data: [{ type: 'bar', x: labels, y: counts, name: column }],
+    layout: { margin: { l: 40, r: 10, t: 24, b: 60 }, height: 200, title: { text: column } }
+  };
+}
+
+/** The reference and current snapshot a drift view starts with: the two newest versions of a name. */
+export function defaultDriftPair(refs: { name: string; version: number; ref: string }[]): [string, string] | null {
+  const byName = new Map<string, { version: number; ref: string }[]>();
+  for (const r of refs) {
+    byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
+  }
+  for (const versions of byName.values()) {
+    if (versions.length >= 2) {
+      const sorted = [...versions].sort((a, b) => b.version - a.version);
+      return [sorted[1].ref, sorted[0].ref];
+    }
+  }
+  return refs.length >= 2 ? [refs[1].ref, refs[0].ref] : null;
+}
+
+/** Pipeline parameters typed by the user as JSON; a readable error otherwise. */
+export function parseParams(text: string): { params: Record<string, unknown> } | { error: string } {
+  if (!text.trim()) {
+    return { params: {} };
+  }
+  try {
+    const value = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      return { error: 'parameters must be a JSON object, e.g. {"alpha": 0.1}' };
+    }
+    return { params: value };
+  } catch (err) {
+    return { error: `parameters are not valid JSON: ${String(err)}` };
+  }
+}
+
+export function jobDone(state: string): boolean {
+  return !['queued', 'running'].includes(state);
+}

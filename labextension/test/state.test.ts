@@ -152,3 +152,36 @@ test('moving an alias needs a version and a reason', () => {
   expect(aliasMoveProblem('3', '')).toMatch(/why/);
   expect(aliasMoveProblem('3', 'better recall on holdout')).toBeNull();
 });
+
+import { categoriesFigure, defaultDriftPair, histogramFigure, jobDone, parseParams } from '../src/state';
+
+test('histogram figure drops the underflow/overflow bins and centres the bars', () => {
+  const fig = histogramFigure('x', [0, 1, 2], [5, 3, 4, 6]);
+  expect(fig.data[0]).toMatchObject({ type: 'bar', x: [0.5, 1.5], y: [3, 4], width: [1, 1] });
+});
+
+test('categories figure adds the other bucket', () => {
+  const fig = categoriesFigure('c', [['a', 3], ['b', 2]], 4);
+  expect(fig.data[0].x).toEqual(['a', 'b', '(other)']);
+  expect(fig.data[0].y).toEqual([3, 2, 4]);
+  expect(categoriesFigure('c', [['a', 1]]).data[0].x).toEqual(['a']);
+});
+
+test('the default drift pair is the two newest versions of one name', () => {
+  const refs = [
+    { name: 'train', version: 3, ref: 'train@3' },
+    { name: 'train', version: 2, ref: 'train@2' },
+    { name: 'other', version: 1, ref: 'other@1' }
+  ];
+  expect(defaultDriftPair(refs)).toEqual(['train@2', 'train@3']);
+  expect(defaultDriftPair([{ name: 'a', version: 1, ref: 'a@1' }])).toBeNull();
+});
+
+test('pipeline parameters are a JSON object', () => {
+  expect(parseParams('')).toEqual({ params: {} });
+  expect(parseParams('{"alpha": 2}')).toEqual({ params: { alpha: 2 } });
+  expect(parseParams('[1]')).toHaveProperty('error');
+  expect(parseParams('{oops')).toHaveProperty('error');
+  expect(jobDone('running')).toBe(false);
+  expect(jobDone('finished')).toBe(true);
+});

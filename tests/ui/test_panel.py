@@ -103,3 +103,75 @@ def test_settings_route_answers_the_panel_version(page, lab):
     )
     assert reply["status"] == 200
     assert json.loads(reply["body"])["version"] == "0.1.0"
+
+
+@pytest.fixture
+def in_lab_store(lab, monkeypatch):
+    """This test process writes to the store the JupyterLab server reads."""
+    monkeypatch.setenv("MLOPS_HOME", str(lab.home))
+    monkeypatch.delenv("MLOPS_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLOPS_BLOB_ROOT", raising=False)
+    return lab
+
+
+def test_move_an_alias_and_see_the_event(page, in_lab_store):
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    import jupyter_mlops as mlops
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    model = LogisticRegression(max_iter=300).fit(X, y)
+    for acc in (0.8, 0.95):
+        with mlops.start_run(f"fit-{acc}", experiment="ui-models", capture_context=False):
+            mlops.log_metric("acc", acc)
+            mlops.register_model("iris-ui", model)
+
+    open_lab(page, in_lab_store)
+    panel = open_panel(page)
+    panel.get_by_role("tab", name="Registry").click()
+    panel.get_by_role("table", name="Models list").get_by_text("iris-ui").click()
+    form = panel.get_by_role("form", name="Move alias")
+    form.get_by_label("Version").select_option("2")
+    form.get_by_label("Reason").fill("better accuracy on the holdout")
+    form.get_by_label("Gates").fill("acc >= 0.9")
+    form.get_by_role("button", name="Move alias").click()
+    panel.get_by_role("status").filter(has_text="iris-ui@production → version 2").wait_for()
+    panel.get_by_role("list", name="Gate results").get_by_text("acc").wait_for()
+    history = panel.get_by_role("list", name="Alias history")
+    history.get_by_text("better accuracy on the holdout").wait_for()
+    shot(page, "registry-alias-moved")
+    assert mlops.get_model("iris-ui").aliases == {"production": 2}
+
+    panel.get_by_role("tab", name="Events").click()
+    event = panel.get_by_role("list", name="Events list").locator(
+        'li[data-kind="model.alias_moved"]', has_text="better accuracy on the holdout"
+    )
+    event.wait_for()
+    shot(page, "events-alias-moved")
+
+
+def test_drift_view_shows_the_core_figure(page, in_lab_store):
+    import numpy as np
+    import pandas as pd
+
+    import jupyter_mlops as mlops
+
+    rng = np.random.default_rng(1)
+    mlops.snapshot(pd.DataFrame({"x": rng.normal(0, 1, 400)}), "ui-train", run=False)
+    mlops.snapshot(pd.DataFrame({"x": rng.normal(2, 1, 400)}), "ui-train", run=False)
+
+    open_lab(page, in_lab_store)
+    panel = open_panel(page)
+    panel.get_by_role("tab", name="Drift").click()
+    panel.get_by_label("Reference").select_option("ui-train@1")
+    panel.get_by_label("Current").select_option("ui-train@2")
+    panel.get_by_role("button", name="Compare").click()
+    panel.get_by_role("status").filter(has_text="DRIFTED").wait_for()
+    panel.get_by_role("img", name="drift figure").locator(".main-svg").first.wait_for()
+    shot(page, "drift")
+
+    panel.get_by_role("tab", name="Snapshots").click()
+    panel.get_by_role("table", name="Snapshots list").get_by_text("ui-train@2").click()
+    panel.get_by_role("img", name="profile x").locator(".main-svg").first.wait_for()
+    shot(page, "snapshot-profile")

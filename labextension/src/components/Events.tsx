@@ -37,7 +37,7 @@ export function EventsSection(props: { refreshInterval: number }): JSX.Element {
         <select aria-label="Event kind" value={kind} onChange={e => setKind(e.target.value)}>
           <option value="">all events</option>
           <option value="run.*">runs</option>
-          <option value="alias.*">aliases</option>
+          <option value="model.alias_*">alias moves</option>
           <option value="model.*">models</option>
           <option value="snapshot.*">snapshots</option>
           <option value="pipeline.*">pipelines</option>

@@ -1,0 +1,247 @@
+import React, { useCallback, useEffect, useState } from 'react';
+
+import { api, IAliasMove, IGateCheck, IModel, IModelVersion, MlopsAPIError } from '../api';
+import { aliasMoveProblem } from '../state';
+import { ErrorLine, formatTime, KeyValues } from './common';
+
+/** Models, their versions and aliases; move an alias with a reason (through the gates). */
+export function RegistrySection(): JSX.Element {
+  const [models, setModels] = useState<IModel[]>([]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  const load = useCallback(() => {
+    api
+      .models()
+      .then(r => {
+        setModels(r.models);
+        if (!selected && r.models.length) {
+          setSelected(r.models[0].name);
+        }
+      })
+      .catch(setError);
+  }, [selected]);
+  useEffect(load, []);
+
+  return (
+    <div className="jp-mlops-section" aria-label="Registry">
+      <ErrorLine error={error} />
+      <table className="jp-mlops-table" aria-label="Models list">
+        <thead>
+          <tr>
+            <th>model</th>
+            <th>latest</th>
+            <th>aliases</th>
+          </tr>
+        </thead>
+        <tbody>
+          {models.map(m => (
+            <tr
+              key={m.name}
+              className={`jp-mlops-clickable ${selected === m.name ? 'jp-mlops-picked' : ''}`}
+              onClick={() => setSelected(m.name)}
+            >
+              <td>{m.name}</td>
+              <td>{m.latest_version ?? '–'}</td>
+              <td>
+                {Object.entries(m.aliases)
+                  .map(([a, v]) => `${a}→${v}`)
+                  .join(', ')}
+              </td>
+            </tr>
+          ))}
+          {models.length === 0 && (
+            <tr>
+              <td colSpan={3} className="jp-mlops-dim">
+                no models yet: mlops.register_model("name", model)
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      {selected && <ModelDetail name={selected} onMoved={load} />}
+    </div>
+  );
+}
+
+function ModelDetail(props: { name: string; onMoved: () => void }): JSX.Element {
+  const [versions, setVersions] = useState<IModelVersion[]>([]);
+  const [moves, setMoves] = useState<IAliasMove[]>([]);
+  const [lineage, setLineage] = useState<any>(null);
+  const [form, setForm] = useState({ alias: 'production', version: '', reason: '', gates: '' });
+  const [problem, setProblem] = useState<string | null>(null);
+  const [gates, setGates] = useState<IGateCheck[]>([]);
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const [detail, history] = await Promise.all([api.model(props.name), api.aliasMoves(props.name)]);
+      setVersions(detail.versions);
+      setMoves(history.moves);
+      setError(null);
+    } catch (err) {
+      setError(err);
+    }
+  }, [props.name]);
+  useEffect(() => {
+    void load();
+    setLineage(null);
+  }, [load]);
+
+  const move = async (e: React.FormEvent) => {
+    e.preventDefault();
+    const why = aliasMoveProblem(form.version, form.reason);
+    setProblem(why);
+    setMessage(null);
+    setGates([]);
+    if (why) {
+      return;
+    }
+    const require: Record<string, string> = {};
+    for (const line of form.gates.split(/[;\n]/)) {
+      const m = line.trim().match(/^([\w./:-]+)\s*(.+)$/);
+      if (m) {
+        require[m[1]] = m[2].trim();
+      }
+    }
+    try {
+      const r = await api.moveAlias(props.name, form.alias.trim(), {
+        version: Number(form.version),
+        reason: form.reason.trim(),
+        ...(Object.keys(require).length ? { require } : {})
+      });
+      setGates(r.promotion.results);
+      setMessage(
+        `${props.name}@${form.alias} → version ${r.promotion.version}` +
+          (r.promotion.from_version ? ` (was ${r.promotion.from_version})` : '')
+      );
+      setForm({ ...form, reason: '' });
+      await load();
+      props.onMoved();
+    } catch (err) {
+      if (err instanceof MlopsAPIError && err.error === 'GateFailed') {
+        setProblem('the gates refused the move');
+      }
+      setError(err);
+    }
+  };
+
+  return (
+    <div className="jp-mlops-detail" aria-label="Model details">
+      <h3>{props.name}</h3>
+      <ErrorLine error={error} />
+      <table className="jp-mlops-table" aria-label="Versions">
+        <thead>
+          <tr>
+            <th>version</th>
+            <th>aliases</th>
+            <th>class</th>
+            <th>run</th>
+            <th>created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {[...versions].reverse().map(v => (
+            <tr
+              key={v.version}
+              className="jp-mlops-clickable"
+              onClick={() =>
+                api
+                  .lineage(props.name, v.version)
+                  .then(setLineage)
+                  .catch(setError)
+              }
+            >
+              <td>{v.version}</td>
+              <td>{v.aliases.join(', ')}</td>
+              <td>{v.model_class.split('.').pop()}</td>
+              <td>{v.run_id ? v.run_id.slice(0, 8) : '–'}</td>
+              <td>{formatTime(v.created_at)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form className="jp-mlops-toolbar" onSubmit={move} aria-label="Move alias">
+        <input
+          aria-label="Alias"
+          value={form.alias}
+          onChange={e => setForm({ ...form, alias: e.target.value })}
+        />
+        <select
+          aria-label="Version"
+          value={form.version}
+          onChange={e => setForm({ ...form, version: e.target.value })}
+        >
+          <option value="">version…</option>
+          {versions.map(v => (
+            <option key={v.version} value={String(v.version)}>
+              {v.version}
+            </option>
+          ))}
+        </select>
+        <input
+          aria-label="Reason"
+          placeholder="why (recorded)"
+          value={form.reason}
+          onChange={e => setForm({ ...form, reason: e.target.value })}
+        />
+        <input
+          aria-label="Gates"
+          placeholder="gates: acc >= 0.9; loss < current"
+          value={form.gates}
+          onChange={e => setForm({ ...form, gates: e.target.value })}
+        />
+        <button type="submit" className="jp-mlops-button">
+          Move alias
+        </button>
+      </form>
+      {problem && (
+        <div className="jp-mlops-error" role="alert">
+          {problem}
+        </div>
+      )}
+      {message && (
+        <div className="jp-mlops-ok" role="status">
+          {message}
+        </div>
+      )}
+      {gates.length > 0 && (
+        <ul aria-label="Gate results">
+          {gates.map(g => (
+            <li key={g.metric}>
+              {g.passed ? '✓' : '✗'} {g.metric} {g.rule} (candidate {String(g.candidate)})
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="jp-mlops-kv">
+        <h4>Alias history</h4>
+        <ul className="jp-mlops-events" aria-label="Alias history">
+          {moves.map((m, i) => (
+            <li key={i}>
+              <span className="jp-mlops-dim">{formatTime(m.time)}</span> <strong>{m.alias}</strong>{' '}
+              {m.from_version ?? '–'} → {m.to_version ?? '–'} by {m.user}
+              {m.reason && <div className="jp-mlops-reason">“{m.reason}”</div>}
+            </li>
+          ))}
+          {moves.length === 0 && <li className="jp-mlops-dim">no alias moves yet</li>}
+        </ul>
+      </div>
+      {lineage && (
+        <div aria-label="Lineage">
+          <KeyValues
+            title={`Lineage of ${props.name}/${lineage.version.version}`}
+            values={{
+              run: lineage.run ? `${lineage.run.name} (${lineage.run.run_id.slice(0, 8)})` : 'none',
+              notebook: lineage.run?.notebook,
+              commit: lineage.run?.git?.commit,
+              snapshots: lineage.snapshots.map((s: any) => s.ref).join(', ') || '–',
+              cells: lineage.cells.length
+            }}
+          />
+        </div>
+      )}
+    </div>
+  );
+}

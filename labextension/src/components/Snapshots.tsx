@@ -1,0 +1,120 @@
+import React, { useEffect, useState } from 'react';
+
+import { api, IColumnSummary, ISnapshot, ISnapshotDetail } from '../api';
+import { categoriesFigure, formatValue, histogramFigure } from '../state';
+import { ErrorLine, formatTime, KeyValues } from './common';
+import { Plot } from './Plot';
+
+/** Snapshots newest first; click one for its column profiles. */
+export function SnapshotsSection(): JSX.Element {
+  const [snapshots, setSnapshots] = useState<ISnapshot[]>([]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    api
+      .snapshots()
+      .then(r => setSnapshots(r.snapshots))
+      .catch(setError);
+  }, []);
+
+  return (
+    <div className="jp-mlops-section" aria-label="Snapshots">
+      <ErrorLine error={error} />
+      <table className="jp-mlops-table" aria-label="Snapshots list">
+        <thead>
+          <tr>
+            <th>snapshot</th>
+            <th>rows</th>
+            <th>cols</th>
+            <th>created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {snapshots.map(s => (
+            <tr
+              key={s.id}
+              className={`jp-mlops-clickable ${selected === s.ref ? 'jp-mlops-picked' : ''}`}
+              onClick={() => setSelected(s.ref)}
+            >
+              <td title={s.fingerprint}>{s.ref}</td>
+              <td>{s.n_rows}</td>
+              <td>{s.n_columns}</td>
+              <td>{formatTime(s.created_at)}</td>
+            </tr>
+          ))}
+          {snapshots.length === 0 && (
+            <tr>
+              <td colSpan={4} className="jp-mlops-dim">
+                no snapshots yet: mlops.snapshot(df, "train")
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      {selected && <SnapshotProfile snapshotRef={selected} />}
+    </div>
+  );
+}
+
+function ColumnProfile(props: { name: string; column: IColumnSummary }): JSX.Element {
+  const c = props.column;
+  const numeric = c.kind !== 'categorical';
+  const figure =
+    numeric && c.edges && c.hist && c.edges.length > 1
+      ? histogramFigure(props.name, c.edges, c.hist)
+      : !numeric && c.top
+        ? categoriesFigure(props.name, c.top, c.other ?? 0)
+        : null;
+  const values: Record<string, unknown> = numeric
+    ? {
+        kind: c.kind,
+        count: c.count,
+        missing: c.missing,
+        mean: formatValue(c.mean),
+        std: formatValue(c.std),
+        min: formatValue(c.min),
+        max: formatValue(c.max),
+        ...Object.fromEntries(Object.entries(c.quantiles ?? {}).map(([k, v]) => [k, formatValue(v)]))
+      }
+    : { kind: c.kind, count: c.count, missing: c.missing, distinct: Math.round(c.distinct ?? 0) };
+  return (
+    <div className="jp-mlops-column">
+      <KeyValues title={props.name} values={values} />
+      {figure && <Plot figure={figure} label={`profile ${props.name}`} />}
+    </div>
+  );
+}
+
+export function SnapshotProfile(props: { snapshotRef: string }): JSX.Element {
+  const [detail, setDetail] = useState<ISnapshotDetail | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    setDetail(null);
+    api.snapshot(props.snapshotRef).then(setDetail).catch(setError);
+  }, [props.snapshotRef]);
+  if (!detail) {
+    return <ErrorLine error={error} />;
+  }
+  const s = detail.snapshot;
+  return (
+    <div className="jp-mlops-detail" aria-label="Snapshot profile">
+      <h3>{s.ref}</h3>
+      <KeyValues
+        title="Snapshot"
+        values={{
+          rows: s.n_rows,
+          columns: s.n_columns,
+          fingerprint: s.fingerprint.slice(0, 16),
+          user: s.user,
+          created: formatTime(s.created_at),
+          description: s.description,
+          'read by runs': detail.runs.map(r => r.slice(0, 8)).join(', ') || '–'
+        }}
+      />
+      {Object.entries(detail.profile.columns).map(([name, column]) => (
+        <ColumnProfile key={name} name={name} column={column} />
+      ))}
+    </div>
+  );
+}
