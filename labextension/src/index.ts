@@ -47,14 +47,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: 'Promote notebook to pipeline',
       caption: 'Turn the current notebook into a parameterised, reproducible pipeline',
       icon: mlopsIcon,
-      isEnabled: () => !!notebooks?.currentWidget,
-      execute: async () => {
-        const current = notebooks?.currentWidget;
-        if (!current) {
+      isEnabled: args => !!args.path || !!notebooks?.currentWidget,
+      execute: async args => {
+        // The toolbar button names its own notebook; the palette acts on the current one.
+        const target = args.path
+          ? notebooks?.find(nb => nb.context.path === args.path)
+          : notebooks?.currentWidget;
+        if (!target) {
           return;
         }
-        await current.context.save();
-        const message = await promoteNotebook(current.context.path);
+        await target.context.save();
+        const message = await promoteNotebook(target.context.path);
         await showDialog({
           title: message.title,
           body: message.body,
@@ -70,7 +73,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         icon: mlopsIcon,
         label: 'Promote',
         tooltip: 'Promote notebook to pipeline',
-        onClick: () => void app.commands.execute(PROMOTE_COMMAND)
+        onClick: () => void app.commands.execute(PROMOTE_COMMAND, { path: nb.context.path })
       });
       nb.toolbar.insertItem(10, 'mlopsPromote', button);
     });

@@ -18,7 +18,7 @@ export async function promoteNotebook(path: string): Promise<IPromoteMessage> {
         `Pipeline ${result.name} written to ${result.path}. ` +
         `Parameters: ${params}. ` +
         (result.dropped.length ? `Cells left out: ${result.dropped.length}. ` : '') +
-        `Run it with: jupyter mlops pipeline run ${result.path}`
+        `Run it from the MLOps panel (Pipelines) or with: jupyter mlops pipeline run ${result.name}`
     };
   } catch (err) {
     const text = err instanceof MlopsAPIError ? err.message : String(err);

@@ -26,9 +26,9 @@ def open_panel(page):
     return panel
 
 
-def write_notebook(lab, name: str, source: str) -> None:
+def write_notebook(lab, name: str, *sources: str) -> None:
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(source)]
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
@@ -175,3 +175,39 @@ def test_drift_view_shows_the_core_figure(page, in_lab_store):
     panel.get_by_role("table", name="Snapshots list").get_by_text("ui-train@2").click()
     panel.get_by_role("img", name="profile x").locator(".main-svg").first.wait_for()
     shot(page, "snapshot-profile")
+
+
+def test_promote_notebook_from_the_command_palette(page, in_lab_store):
+    write_notebook(in_lab_store, "promote_me.ipynb", "alpha = 0.5", "print(alpha)")
+    open_lab(page, in_lab_store, "lab/tree/promote_me.ipynb")
+    page.locator(".jp-NotebookPanel").first.wait_for()
+    # Earlier tests' notebooks are restored too: pick this one and bring it to the front.
+    nb_id = page.wait_for_function(
+        """() => {
+            for (const w of window.jupyterapp.shell.widgets('main')) {
+                if (w.context && w.context.path === 'promote_me.ipynb') {
+                    window.jupyterapp.shell.activateById(w.id);
+                    return w.id;
+                }
+            }
+            return null;
+        }"""
+    ).json_value()
+    assert nb_id
+    notebook = page.locator(f"[id='{nb_id}']")
+    # The command is registered (the palette lists it under "MLOps")...
+    assert page.evaluate(
+        "() => window.jupyterapp.commands.hasCommand('jupyter-mlops:promote-notebook')"
+    )
+    # ...and on the notebook's toolbar, which runs it.
+    notebook.locator(".jp-Toolbar").get_by_role("button", name="Promote").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("Notebook promoted to a pipeline").wait_for(timeout=120_000)
+    assert "alpha" in dialog.inner_text()
+    shot(page, "promoted")
+    dialog.get_by_role("button", name="Ok").click()
+    assert (in_lab_store.root / "pipelines" / "promote_me").is_dir()
+
+    panel = open_panel(page)
+    panel.get_by_role("tab", name="Pipelines").click()
+    panel.get_by_role("heading", name="promote_me").wait_for()
