@@ -13,6 +13,7 @@ from .. import tracking
 from ..errors import InvalidArgument
 from ..store import get_store
 from ..store import runs as run_store
+from ..tracking import figures
 from ..tracking.validation import check_key, tag_to_text
 from .base import MAX_PAGE, MlopsHandler, route
 
@@ -127,22 +128,47 @@ class RunTagsHandler(MlopsHandler):
         self.reply({"tags": await self.call(set_run_tags, run_id, body.get("tags"))})
 
 
+def metric_series(run_id: str, key: str) -> dict[str, Any]:
+    """Every point of one metric, and the core's plotly figure of it."""
+    frame = tracking.get_metric_history(run_id, key)
+    return {
+        "run_id": run_id,
+        "key": key,
+        "steps": frame["step"].tolist(),
+        "timestamps": [t.timestamp() for t in frame["timestamp"]],
+        "values": [v if math.isfinite(v) else None for v in frame["value"].tolist()],
+        "figure": figures.metric_curves([run_id], [key]),
+    }
+
+
 class MetricHandler(MlopsHandler):
-    """``GET /mlops/api/runs/<id>/metrics/<key>``: every point of one metric."""
+    """``GET /mlops/api/runs/<id>/metrics/<key>``: every point of one metric, and its figure."""
 
     @tornado.web.authenticated
     @authorized
     async def get(self, run_id: str, key: str) -> None:
-        frame = await self.call(tracking.get_metric_history, run_id, key)
-        self.reply(
-            {
-                "run_id": run_id,
-                "key": key,
-                "steps": frame["step"].tolist(),
-                "timestamps": [t.timestamp() for t in frame["timestamp"]],
-                "values": [v if math.isfinite(v) else None for v in frame["value"].tolist()],
-            }
-        )
+        self.reply(await self.call(metric_series, run_id, key))
+
+
+def compare(run_ids: list[str], keys: list[str] | None) -> dict[str, Any]:
+    if len(run_ids) < 1:
+        raise InvalidArgument("run_id", "one or more run ids (repeat the parameter)", run_ids)
+    return {
+        "runs": run_ids,
+        "curves": figures.metric_curves(run_ids, keys),
+        "latest": figures.run_comparison(run_ids, keys),
+    }
+
+
+class CompareHandler(MlopsHandler):
+    """``GET /mlops/api/compare?run_id=a&run_id=b[&key=acc]``: the core's comparison figures."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        run_ids = [r for r in self.get_query_arguments("run_id") if r.strip()]
+        keys = [k for k in self.get_query_arguments("key") if k.strip()] or None
+        self.reply(await self.call(compare, run_ids, keys))
 
 
 class ArtifactHandler(MlopsHandler):
@@ -163,6 +189,7 @@ class ArtifactHandler(MlopsHandler):
 handlers = [
     (route("experiments"), ExperimentsHandler),
     (route("runs"), RunsHandler),
+    (route("compare"), CompareHandler),
     (route(r"runs/(?P<run_id>[^/]+)"), RunHandler),
     (route(r"runs/(?P<run_id>[^/]+)/tags"), RunTagsHandler),
     (route(r"runs/(?P<run_id>[^/]+)/metrics/(?P<key>.+)"), MetricHandler),

@@ -142,6 +142,7 @@ export interface IMetricSeries {
   steps: number[];
   timestamps: number[];
   values: (number | null)[];
+  figure?: IFigure;
 }
 
 export interface IEvent {
@@ -286,6 +287,10 @@ export const api = {
     ),
   tagRun: (id: string, tags: Record<string, string>) =>
     postAPI<{ tags: Record<string, string> }>(`runs/${encodeURIComponent(id)}/tags`, { tags }),
+  compare: (runIds: string[]) =>
+    requestAPI<{ runs: string[]; curves: IFigure; latest: IFigure }>(
+      `compare${queryString({ run_id: runIds })}`
+    ),
   events: (query: Query) => requestAPI<{ events: IEvent[] }>(`events${queryString(query)}`),
   promote: (path: string) => postAPI<IPromotion>('pipelines/promote', { notebook: path }),
   snapshots: () => requestAPI<{ snapshots: ISnapshot[] }>('snapshots'),

@@ -84,3 +84,11 @@ test('typed calls build the right endpoints and POST JSON', async () => {
     'http://localhost:8888/lab-base/mlops/api/runs?limit=10&offset=20'
   );
 });
+
+test('compare repeats run_id', async () => {
+  makeRequest.mockResolvedValue(reply(200, { runs: [], curves: { data: [] }, latest: { data: [] } }));
+  await api.compare(['a1', 'b2']);
+  expect(makeRequest.mock.calls[0][0]).toBe(
+    'http://localhost:8888/lab-base/mlops/api/compare?run_id=a1&run_id=b2'
+  );
+});

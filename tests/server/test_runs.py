@@ -161,3 +161,26 @@ async def test_tag_bad_body_is_400(api):
         assert status == 400, body
         assert argument in reply["message"]
     assert "bad\\key" not in mlops.get_run(run_id).tags
+
+
+async def test_metric_series_carries_the_core_figure(api):
+    with mlops.start_run("fig", experiment="exp", capture_context=False) as run:
+        for step in range(3):
+            run.log_metric("loss", 1.0 / (step + 1), step=step)
+    status, body = await api(f"runs/{run.id}/metrics/loss")
+    assert status == 200
+    trace = body["figure"]["data"][0]
+    assert trace["x"] == [0, 1, 2]
+    assert trace["y"][0] == 1.0
+
+
+async def test_compare_runs(api):
+    ids = seed_runs(3)
+    status, body = await api("compare", params={"run_id": ids[0]})
+    assert status == 200
+    assert body["latest"]["data"] and body["curves"]["data"]
+    status, body = await api("compare")
+    assert status == 400
+    assert "run_id" in body["message"]
+    status, body = await api("compare", params={"run_id": "ffffffffffff"})
+    assert status == 404

@@ -37,7 +37,20 @@ export function RunsSection(props: IRunsProps): JSX.Element {
   const [changed, setChanged] = useState<Set<string>>(new Set());
   const [error, setError] = useState<unknown>(null);
   const [selected, setSelected] = useState<string | null>(null);
+  const [checked, setChecked] = useState<string[]>([]);
+  const [comparison, setComparison] = useState<{ curves: IFigure; latest: IFigure } | null>(null);
   const previous = useRef<IRunRow[]>([]);
+
+  const toggle = (id: string) =>
+    setChecked(checked.includes(id) ? checked.filter(c => c !== id) : [...checked, id]);
+  const compare = async () => {
+    try {
+      setComparison(await api.compare(checked));
+      setError(null);
+    } catch (err) {
+      setError(err);
+    }
+  };
 
   const load = useCallback(async () => {
     try {
@@ -106,6 +119,7 @@ export function RunsSection(props: IRunsProps): JSX.Element {
           <table className="jp-mlops-runs" aria-label="Runs list">
             <thead>
               <tr>
+                <th aria-label="compare" />
                 <th>status</th>
                 <th>name</th>
                 <th>experiment</th>
@@ -125,6 +139,14 @@ export function RunsSection(props: IRunsProps): JSX.Element {
                   ].join(' ')}
                   onClick={() => setSelected(selected === run.run_id ? null : run.run_id)}
                 >
+                  <td onClick={e => e.stopPropagation()}>
+                    <input
+                      type="checkbox"
+                      aria-label={`compare ${run.name}`}
+                      checked={checked.includes(run.run_id)}
+                      onChange={() => toggle(run.run_id)}
+                    />
+                  </td>
                   <td>
                     <StatusBadge status={run.status} />
                   </td>
@@ -159,7 +181,20 @@ export function RunsSection(props: IRunsProps): JSX.Element {
               Older ›
             </button>
             {anyRunning(page.runs) && <span className="jp-mlops-live">● live</span>}
+            <button
+              className="jp-mlops-button"
+              disabled={checked.length < 2}
+              onClick={() => void compare()}
+            >
+              Compare ({checked.length})
+            </button>
           </div>
+          {comparison && (
+            <div className="jp-mlops-detail" aria-label="Comparison">
+              <Plot figure={comparison.latest} label="latest metrics of the selected runs" />
+              <Plot figure={comparison.curves} label="metric curves of the selected runs" />
+            </div>
+          )}
         </>
       )}
       {selected && (
@@ -188,7 +223,8 @@ export function RunDetail(props: {
       const key = metric ?? Object.keys(d.metrics)[0] ?? null;
       if (key) {
         setMetric(key);
-        setFigure(metricFigure([await api.metric(d.info.run_id, key)]));
+        const series = await api.metric(d.info.run_id, key);
+        setFigure(series.figure ?? metricFigure([series])); // the core's figure when sent
       } else {
         setFigure(null);
       }
