@@ -2,9 +2,12 @@
 VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
+JLPM    := $(abspath $(VENV))/bin/jlpm
+LABEXT  := labextension
+BUILT   := jupyter_mlops/labextension/package.json
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint format lab bench clean
+.PHONY: install labext jstest demo test lint format lab bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -19,6 +22,19 @@ $(STAMP): pyproject.toml $(PY)
 
 install: $(STAMP)
 
+# pip install built the extension; rebuild it (and link it into the venv)
+# only when its sources changed since.
+labext: install
+	@if [ ! -f $(BUILT) ] || [ -n "$$(find $(LABEXT)/src $(LABEXT)/style $(LABEXT)/schema $(LABEXT)/package.json -newer $(BUILT) | head -1)" ]; then \
+		echo "building the lab extension"; \
+		cd $(LABEXT) && $(JLPM) install && $(JLPM) build && cd .. && \
+		$(VENV)/bin/jupyter labextension develop --overwrite . ; \
+	fi
+
+# jest: the side panel's API client and state logic.
+jstest: labext
+	cd $(LABEXT) && { [ -d node_modules ] || $(JLPM) install; } && $(JLPM) test --silent
+
 demo: install
 	$(PY) -m jupyter_mlops.demo
 
@@ -27,7 +43,7 @@ lint: install
 	$(VENV)/bin/ruff format --check jupyter_mlops tests benchmarks
 
 # pytest's exit code 5 (no tests collected) is a failure here.
-test: install lint
+test: install lint jstest
 	$(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
