@@ -4,35 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import signal
-import subprocess
-import sys
-import urllib.request
-import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.browser import CHROMIUM_FLAGS, LabServer, chromium_path, running_lab
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-
-def chromium_path() -> str | None:
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 def pytest_collection_modifyitems(config, items):
@@ -44,39 +25,22 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return resp.status == 200
-    except Exception:
-        return False
-
-
+@dataclass(frozen=True)
 class Lab:
-    def __init__(self, url: str, token: str, root: Path, home: Path, log: Path) -> None:
-        self.url, self.token, self.root, self.home, self.log = url, token, root, home, log
+    server: LabServer
+    root: Path
+    home: Path
 
     def page_url(self, path: str = "lab") -> str:
-        return f"{self.url}{path}?token={self.token}"
+        return self.server.page_url(path)
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory) -> Iterator[Lab]:
     """JupyterLab in a subprocess: a token, a temporary root folder and store."""
-    from tests.conftest import wait_for
-
     base = tmp_path_factory.mktemp("lab")
     root, home = base / "root", base / "root" / ".mlops"
     root.mkdir()
-    port, token = _free_port(), uuid.uuid4().hex
     # User settings: no news prompt over the page, and a fast refresh of the panel
     # (which also exercises the settings registry path of the extension).
     settings = base / "settings"
@@ -93,52 +57,13 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
         "JUPYTERLAB_SETTINGS_DIR": str(settings),
         "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
         "MLOPS_HOME": str(home),
-        "JUPYTER_CONFIG_DIR": str(base / "config"),
-        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
         "MLOPS_HEARTBEAT_INTERVAL": "1",
         "MLOPS_FLUSH_INTERVAL": "0.2",
     }
     env.pop("MLOPS_TRACKING_URI", None)
     env.pop("MLOPS_BLOB_ROOT", None)
-    log = base / "lab.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "jupyterlab",
-                "--no-browser",
-                "--ip=127.0.0.1",
-                f"--port={port}",
-                f"--IdentityProvider.token={token}",
-                f"--ServerApp.root_dir={root}",
-                "--LabApp.expose_app_in_browser=True",
-                "--LabApp.news_url=",
-                *(["--allow-root"] if os.geteuid() == 0 else []),
-            ],
-            cwd=root,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for(
-            lambda: proc.poll() is not None or _ready(f"{url}api/status?token={token}"),
-            timeout=120,
-            what="JupyterLab to answer",
-        )
-        if proc.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited early:\n{log.read_text()[-3000:]}")
-        yield Lab(url, token, root, home, log)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+    with running_lab(root, base, env) as server:
+        yield Lab(server, root, home)
 
 
 @pytest.fixture(scope="module")

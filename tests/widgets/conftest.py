@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,15 +9,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from tests.browser import CHROMIUM_FLAGS, chromium_path
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -81,7 +74,7 @@ def nb_outputs() -> Callable[[nbformat.NotebookNode], list[dict]]:
 
 @pytest.fixture
 def chromium() -> str:
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    exe = chromium_path()
     if exe is None:
         pytest.skip("chromium is not installed (apt-get install -y chromium)")
     return exe

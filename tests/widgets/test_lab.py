@@ -4,17 +4,13 @@ selection made in the browser reaches the kernel and redraws the curves."""
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from tests.browser import running_lab
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -28,25 +24,9 @@ view = mlops.widgets.runs()
 view"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return resp.status == 200
-    except Exception:
-        return False
-
-
 @pytest.fixture
 def lab_url(tmp_path: Path, mlops_home: Path) -> Iterator[str]:
     """JupyterLab on loopback over a folder holding the notebook; yields the notebook's URL."""
-    from tests.conftest import wait_for
-
     root = tmp_path / "root"
     root.mkdir()
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(NOTEBOOK)])
@@ -56,49 +36,8 @@ def lab_url(tmp_path: Path, mlops_home: Path) -> Iterator[str]:
         "language": "python",
     }
     (root / "runs.ipynb").write_text(nbformat.writes(nb))
-    port, token = _free_port(), uuid.uuid4().hex
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-    }
-    log = tmp_path / "lab.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "jupyterlab",
-                "--no-browser",
-                "--ip=127.0.0.1",
-                f"--port={port}",
-                f"--IdentityProvider.token={token}",
-                f"--ServerApp.root_dir={root}",
-                "--LabApp.expose_app_in_browser=True",
-                "--LabApp.news_url=",
-                *(["--allow-root"] if os.geteuid() == 0 else []),
-            ],
-            cwd=root,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for(
-            lambda: proc.poll() is not None or _answers(f"{base}api/status?token={token}"),
-            timeout=120,
-            what="JupyterLab to answer",
-        )
-        assert proc.poll() is None, log.read_text()[-3000:]
-        yield f"{base}lab/tree/runs.ipynb?token={token}"
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+    with running_lab(root, tmp_path, dict(os.environ)) as server:
+        yield server.page_url("lab/tree/runs.ipynb")
 
 
 KERNEL_IDLE = """() => {
