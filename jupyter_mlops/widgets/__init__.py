@@ -8,10 +8,9 @@ those figures with a single copy of plotly.js.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from .drift import DriftView, drift
-from .export import MlopsHTMLExporter, export_html
 from .runs import RunsView, runs
 from .static import StaticView
 
@@ -27,14 +26,20 @@ __all__ = [
     "runs",
 ]
 
+# Loaded on first use, so opening the runs view never pays for the others: the
+# drift view brings scipy, the registry view the serialisation stack, the
+# exporter nbconvert and nbformat (seconds of imports).
+_LAZY = {
+    "drift": "drift_view",
+    "DriftView": "drift_view",
+    "registry": "registry_view",
+    "RegistryView": "registry_view",
+    "export_html": "export",
+    "MlopsHTMLExporter": "export",
+}
+
 
 def __getattr__(name: str) -> Any:
-    # The registry view loads with the registry (and its serialisation stack) on first use.
-    if name in ("registry", "RegistryView"):
-        import importlib
-
-        module = importlib.import_module(".registry", __name__)
-        # importing set the package attribute 'registry' to the module: put the function back
-        globals().update(registry=module.registry, RegistryView=module.RegistryView)
-        return globals()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)

@@ -7,7 +7,7 @@ import pytest
 
 import jupyter_mlops as mlops
 from jupyter_mlops.errors import InvalidArgument
-from jupyter_mlops.widgets.drift import scored_columns
+from jupyter_mlops.widgets.drift_view import scored_columns
 from jupyter_mlops.widgets.static import PLOTLY_MIME
 
 
