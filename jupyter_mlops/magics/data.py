@@ -7,7 +7,8 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from .. import data
+import jupyter_mlops as mlops  # the core, loaded lazily: %load_ext stays fast
+
 from .router import subcommand
 
 
@@ -47,7 +48,7 @@ def snapshot_cmd(magics: Any, line: str, cell: str | None) -> Any:
         raise UsageError("give a --name when snapshotting an expression")
     value = _value(magics, args.variable, "snapshot")
     description = " ".join(args.description) if args.description else None
-    return data.snapshot(value, name, run=False if args.no_run else None, description=description)
+    return mlops.snapshot(value, name, run=False if args.no_run else None, description=description)
 
 
 @subcommand(
@@ -58,7 +59,7 @@ def snapshot_cmd(magics: Any, line: str, cell: str | None) -> Any:
 @argument("--against", "-a", required=True, help="snapshot reference, e.g. train@latest")
 def validate_cmd(magics: Any, line: str, cell: str | None) -> Any:
     args = parse_argstring(validate_cmd, line)
-    return data.validate(_value(magics, args.variable, "validate"), against=args.against)
+    return mlops.validate(_value(magics, args.variable, "validate"), against=args.against)
 
 
 @subcommand("drift", "drift report (text/HTML): %mlops drift REF CUR (snapshot refs or variables)")
@@ -73,7 +74,7 @@ def drift_cmd(magics: Any, line: str, cell: str | None) -> Any:
         from .views import drift_view
 
         return drift_view(_side(magics, args.reference), _side(magics, args.current), args.column)
-    return data.drift(
+    return mlops.drift(
         _side(magics, args.reference), _side(magics, args.current), columns=args.column
     )
 
@@ -86,7 +87,7 @@ def snapshots_cmd(magics: Any, line: str, cell: str | None) -> Any:
     import pandas as pd
 
     args = parse_argstring(snapshots_cmd, line)
-    infos = data.list_snapshots(args.name, all_versions=not args.latest)
+    infos = mlops.list_snapshots(args.name, all_versions=not args.latest)
     cols = ["ref", "id", "n_rows", "n_columns", "fingerprint", "created_at", "user", "description"]
     frame = pd.DataFrame([i.to_dict() for i in infos], columns=cols)
     frame["created_at"] = pd.to_datetime(frame["created_at"], unit="s")

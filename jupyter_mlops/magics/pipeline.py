@@ -7,8 +7,9 @@ from pathlib import Path
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+import jupyter_mlops as mlops  # the core, loaded lazily: %load_ext stays fast
+
 from ..errors import MlopsError
-from ..pipeline import promote_notebook
 from ..tracking.capture import capture_source
 from .router import subcommand
 
@@ -52,7 +53,7 @@ def promote(magics, line: str, cell: str | None):
         current = active_run()
         run = current.id if current is not None else None
     try:
-        result = promote_notebook(notebook, args.name, run=run, gates=args.gate)
+        result = mlops.promote_notebook(notebook, args.name, run=run, gates=args.gate)
     except MlopsError as exc:
         raise UsageError(f"%mlops promote: {exc}") from None
     print(result)

@@ -11,7 +11,8 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from .. import registry
+import jupyter_mlops as mlops  # the core, loaded lazily: %load_ext stays fast
+
 from .router import subcommand
 
 
@@ -50,7 +51,7 @@ def register(magics, line: str, cell: str | None) -> None:
     elif args.variable:
         raise UsageError("give either a VARIABLE or --artifact, not both")
     example = _user_value(magics, args.example) if args.example else None
-    version = registry.register_model(
+    version = mlops.register_model(
         args.name,
         model,
         run=args.run,
@@ -92,7 +93,7 @@ def promote_model(magics, line: str, cell: str | None):
 
     args = parse_argstring(_promote_args, line)
     gates = [g for group in args.require or [] for g in group]
-    return registry.promote(
+    return mlops.promote(
         args.name,
         args.version,
         to=args.to,
@@ -119,12 +120,12 @@ def alias(magics, line: str, cell: str | None) -> None:
     if args.delete:
         if args.version is not None:
             raise UsageError("--delete takes no VERSION")
-        move = registry.delete_alias(args.name, args.alias, reason=reason)
+        move = mlops.delete_alias(args.name, args.alias, reason=reason)
         print(f"{args.name}@{args.alias} deleted (was version {move.from_version})")
         return
     if args.version is None:
         raise UsageError("give the VERSION to point the alias at (or --delete)")
-    move = registry.set_alias(args.name, args.alias, args.version, reason=reason)
+    move = mlops.set_alias(args.name, args.alias, args.version, reason=reason)
     prev = move.from_version if move.from_version is not None else "none"
     print(f"{args.name}@{args.alias}: version {prev} -> {args.version}")
 
@@ -137,7 +138,7 @@ def _lineage_args(line: str) -> None:
 
 @subcommand("lineage", "model version -> run -> input snapshots, notebook, cells, git commit")
 def lineage(magics, line: str, cell: str | None):
-    return registry.lineage(parse_argstring(_lineage_args, line).ref)
+    return mlops.lineage(parse_argstring(_lineage_args, line).ref)
 
 
 @magic_arguments()
@@ -150,7 +151,7 @@ def _models_args(line: str) -> None:
 def models(magics, line: str, cell: str | None):
     args = parse_argstring(_models_args, line)
     if args.name is None:
-        return registry.list_models()
+        return mlops.list_models()
     import pandas as pd
 
     return pd.DataFrame(
@@ -163,6 +164,6 @@ def models(magics, line: str, cell: str | None):
                 "model_class": v.model_class,
                 "description": v.description,
             }
-            for v in registry.list_versions(args.name)
+            for v in mlops.list_versions(args.name)
         ]
     )
