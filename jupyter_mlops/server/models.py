@@ -7,22 +7,23 @@ from typing import Any
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from .. import registry
+import jupyter_mlops as mlops  # the core, loaded on first request: the server starts fast
+
 from ..errors import InvalidArgument
 from .base import MlopsHandler, body_str, route
 
 
 def all_models() -> list[Any]:
-    names = list(registry.list_models()["name"])
-    return [registry.get_model(n) for n in names]
+    names = list(mlops.list_models()["name"])
+    return [mlops.get_model(n) for n in names]
 
 
 def model_detail(name: str) -> dict[str, Any]:
-    return {"model": registry.get_model(name), "versions": registry.list_versions(name)}
+    return {"model": mlops.get_model(name), "versions": mlops.list_versions(name)}
 
 
 def alias_moves(name: str, alias: str | None) -> list[dict[str, Any]]:
-    frame = registry.alias_history(name, alias)
+    frame = mlops.alias_history(name, alias)
     rows = []
     for rec in frame.to_dict(orient="records"):
         rows.append({k: (None if v is None or v != v else v) for k, v in rec.items()})
@@ -43,7 +44,7 @@ def move_alias(name: str, alias: str, body: dict[str, Any]) -> Any:
     force = body.get("force", False)
     if not isinstance(force, bool):
         raise InvalidArgument("force", "true or false", force)
-    return registry.promote(name, version, to=alias, require=require, force=force, reason=reason)
+    return mlops.promote(name, version, to=alias, require=require, force=force, reason=reason)
 
 
 class ModelsHandler(MlopsHandler):
@@ -68,7 +69,7 @@ class LineageHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, name: str, version: str) -> None:
-        found = await self.call(registry.lineage, f"{name}/{version}")
+        found = await self.call(mlops.lineage, f"{name}/{version}")
         self.reply(found.to_dict())
 
 

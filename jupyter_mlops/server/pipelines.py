@@ -14,7 +14,8 @@ from typing import Any
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from .. import pipeline
+import jupyter_mlops as mlops  # the core, loaded on first request: the server starts fast
+
 from ..errors import InvalidArgument, NotFound
 from .base import MlopsHandler, body_str, route
 
@@ -44,7 +45,7 @@ def promote(root_dir: str, body: dict[str, Any]) -> dict[str, Any]:
     gates = body.get("gates") or ()
     if not isinstance(gates, (list, tuple)) or not all(isinstance(g, str) for g in gates):
         raise InvalidArgument("gates", "a list of conditions such as 'accuracy >= 0.9'", gates)
-    result = pipeline.promote_notebook(path, name, gates=list(gates), root=root_dir)
+    result = mlops.promote_notebook(path, name, gates=list(gates), root=root_dir)
     folder = Path(result.folder).resolve()
     root = Path(root_dir).expanduser().resolve()
     return {
@@ -85,7 +86,7 @@ class Jobs:
         self._lock = threading.Lock()
 
     def submit(self, name: str, params: dict[str, Any]) -> Job:
-        pipeline.find_pipeline(name)  # an unknown pipeline is a 404 now, not a failed job later
+        mlops.find_pipeline(name)  # an unknown pipeline is a 404 now, not a failed job later
         job = Job(uuid.uuid4().hex, name, params)
         with self._lock:
             self._jobs[job.id] = job
@@ -95,7 +96,7 @@ class Jobs:
     def _run(self, job: Job) -> None:
         job.state = "running"
         try:
-            result = pipeline.run_pipeline(job.pipeline, job.params)
+            result = mlops.run_pipeline(job.pipeline, job.params)
             job.result = result
             job.state = "finished" if result.ok else "failed"
         except Exception as exc:  # reported to the client through the job's state
@@ -123,7 +124,7 @@ class PipelinesHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        self.reply({"pipelines": await self.call(pipeline.list_pipelines)})
+        self.reply({"pipelines": await self.call(mlops.list_pipelines)})
 
 
 class PromoteHandler(MlopsHandler):

@@ -8,7 +8,8 @@ from typing import Any
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from .. import data
+import jupyter_mlops as mlops  # the core, loaded on first request: the server starts fast
+
 from ..errors import InvalidArgument
 from .base import MlopsHandler, route
 
@@ -49,8 +50,8 @@ def column_summary(profile: Any) -> dict[str, Any]:
 
 
 def snapshot_detail(ref: str) -> dict[str, Any]:
-    info = data.get_snapshot(ref)
-    profile = data.get_profile(info)
+    info = mlops.get_snapshot(ref)
+    profile = mlops.get_profile(info)
     return {
         "snapshot": info.to_dict(),
         "profile": {
@@ -58,12 +59,12 @@ def snapshot_detail(ref: str) -> dict[str, Any]:
             "types": dict(profile.types),
             "columns": {name: column_summary(p) for name, p in profile.columns.items()},
         },
-        "runs": data.runs_of_snapshot(info),
+        "runs": mlops.runs_of_snapshot(info),
     }
 
 
 def drift_between(reference: str, current: str, column: str | None) -> dict[str, Any]:
-    report = data.drift(reference, current)
+    report = mlops.drift(reference, current)
     summary = report.to_dict(distributions=False)
     if column is not None and column not in set(summary_columns(summary)):
         raise InvalidArgument("column", f"a column of {reference} or {current}", column)
@@ -81,7 +82,7 @@ class SnapshotsHandler(MlopsHandler):
     @authorized
     async def get(self) -> None:
         latest = self.str_arg("latest", "0") not in ("0", "false", "no")
-        infos = await self.call(data.list_snapshots, self.str_arg("name"), all_versions=not latest)
+        infos = await self.call(mlops.list_snapshots, self.str_arg("name"), all_versions=not latest)
         self.reply({"snapshots": [i.to_dict() for i in infos]})
 
 
