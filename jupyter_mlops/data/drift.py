@@ -56,6 +56,7 @@ from ..errors import InvalidArgument
 from ..store.snapshots import SnapshotInfo
 from .frames import to_table
 from .profile import (
+    GRID_PROBS,
     BasicProfile,
     CategoricalProfile,
     ColumnProfile,
@@ -76,7 +77,6 @@ THRESHOLDS: dict[str, float] = {
 P_VALUE_METHODS = frozenset({"ks", "chisquare"})
 NUMERIC_METHODS = ("auto", "ks", "wasserstein", "psi")
 CATEGORICAL_METHODS = ("auto", "chisquare", "jensenshannon", "psi")
-QUANTILE_GRID = 512
 PSI_EPS = 1e-4
 COLUMNS = [
     "column",
@@ -107,8 +107,7 @@ def wasserstein(ref: NumericProfile, cur: NumericProfile) -> float:
     if ref.values is not None and cur.values is not None:
         w = stats.wasserstein_distance(ref.values, cur.values)
     else:
-        probs = (np.arange(QUANTILE_GRID) + 0.5) / QUANTILE_GRID
-        w = float(np.mean(np.abs(ref.quantiles(probs) - cur.quantiles(probs))))
+        w = float(np.mean(np.abs(ref.quantiles(GRID_PROBS) - cur.quantiles(GRID_PROBS))))
     return float(w / _scale(ref))
 
 

@@ -49,6 +49,8 @@ HLL_LG_K = 12
 FORMAT = 1
 EDGE_SAMPLE = 200_000  # values sampled to choose bin edges of chunked profiles
 PROGRESS_CELLS = 10_000_000  # show a progress bar from this many cells
+QUANTILE_GRID = 512  # exact quantiles kept per numeric column (mid-points of 512 equal bands)
+GRID_PROBS = (np.arange(QUANTILE_GRID) + 0.5) / QUANTILE_GRID
 
 
 # -- numeric ------------------------------------------------------------------
@@ -70,6 +72,10 @@ class NumericProfile:
     edges: tuple[float, ...]
     hist: tuple[int, ...]  # len(edges) + 1 bins: underflow, the bins, overflow
     values: tuple[float, ...] | None = None  # sorted finite values while n <= EXACT_VALUES
+    # Exact quantiles at GRID_PROBS, from one sort. Unlike the KLL sketch (randomised
+    # compaction) they are the same on every run, so drift statistics are repeatable.
+    # None for merged (chunked) profiles, where the sketch answers.
+    grid: tuple[float, ...] | None = None
 
     @property
     def std(self) -> float:
@@ -87,6 +93,8 @@ class NumericProfile:
             return np.full(len(probs), np.nan)
         if self.values is not None:
             return np.quantile(np.asarray(self.values), probs)
+        if self.grid is not None:
+            return np.interp(np.asarray(probs, dtype=float), GRID_PROBS, np.asarray(self.grid))
         return np.asarray(self.sketch().get_quantiles(list(probs)))
 
     def hist_on(self, edges: Sequence[float]) -> np.ndarray:
@@ -108,6 +116,7 @@ class NumericProfile:
         d["edges"] = list(self.edges)
         d["hist"] = list(self.hist)
         d["values"] = None if self.values is None else list(self.values)
+        d["grid"] = None if self.grid is None else list(self.grid)
         for key in ("mean", "m2", "min", "max"):
             d[key] = _num_out(d[key])
         return d
@@ -119,6 +128,7 @@ class NumericProfile:
         d["edges"] = tuple(d["edges"])
         d["hist"] = tuple(int(c) for c in d["hist"])
         d["values"] = None if d.get("values") is None else tuple(d["values"])
+        d["grid"] = None if d.get("grid") is None else tuple(d["grid"])
         for key in ("mean", "m2", "min", "max"):
             d[key] = _num_in(d[key])
         return cls(**d)
@@ -247,7 +257,18 @@ def profile_numeric(
         edges=use,
         hist=tuple(int(c) for c in hist),
         values=tuple(np.sort(finite).tolist()) if n <= EXACT_VALUES else None,
+        grid=None if n <= EXACT_VALUES else grid_quantiles(finite),
     )
+
+
+def grid_quantiles(finite: np.ndarray) -> tuple[float, ...]:
+    """Exact quantiles at GRID_PROBS (linear interpolation, as ``np.quantile``), from a sort."""
+    ordered = np.sort(finite)
+    pos = GRID_PROBS * (ordered.size - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, ordered.size - 1)
+    frac = pos - lo
+    return tuple((ordered[lo] + (ordered[hi] - ordered[lo]) * frac).tolist())
 
 
 def merge_numeric(a: NumericProfile, b: NumericProfile) -> NumericProfile:

@@ -192,3 +192,20 @@ def test_report_renders_and_serialises():
     assert d["n_drifted"] == 1 and d["drifted"] is False
     assert set(d["distributions"]) == {"x", "y", "city", "flag", "when"}
     assert THRESHOLDS["wasserstein"] == 0.1
+
+
+def test_drift_of_frames_is_repeatable_and_zero_on_identical_data():
+    ref, cur = make_frame(20_000, seed=1), make_frame(20_000, seed=2, shift=0.2)
+    first, again = mlops.drift(ref, cur).columns, mlops.drift(ref, cur).columns
+    pd.testing.assert_frame_equal(first, again)
+    same = by_column(mlops.drift(ref, ref.copy()))
+    assert same["x"]["method"] == "wasserstein" and same["x"]["statistic"] == 0.0
+
+
+def test_wasserstein_on_large_frames_matches_the_exact_distance():
+    from scipy import stats
+
+    ref, cur = make_frame(50_000, seed=1), make_frame(50_000, seed=2, shift=0.3)
+    row = by_column(mlops.drift(ref, cur, columns=["x"]))["x"]
+    exact = stats.wasserstein_distance(ref["x"], cur["x"]) / ref["x"].std(ddof=0)
+    assert row["statistic"] == pytest.approx(exact, rel=0.01)

@@ -173,3 +173,15 @@ def test_categories_of_odd_types_stay_json_safe():
         "2024-01-01 00:00:00": 1,
         "2024-01-02 00:00:00": 1,
     }
+
+
+def test_grid_quantiles_are_exact_and_round_trip():
+    x = np.random.default_rng(5).lognormal(size=50_000)
+    p = profile_table(pa.table({"x": x})).columns["x"]
+    assert p.values is None and len(p.grid) == prof.QUANTILE_GRID
+    np.testing.assert_allclose(p.quantiles(prof.GRID_PROBS), np.quantile(x, prof.GRID_PROBS))
+    assert prof.NumericProfile.from_dict(p.to_dict()) == p
+    # a merge cannot keep exact quantiles: the (stored) sketch answers
+    halves = [pa.table({"x": half}) for half in (x[:30_000], x[30_000:])]
+    merged = merge_profiles(*(profile_table(h, edges={"x": p.edges}) for h in halves))
+    assert merged.columns["x"].grid is None
