@@ -168,7 +168,10 @@ def default_edges(sketch: datasketches.kll_doubles_sketch, bins: int = HIST_BINS
     """
     if sketch.is_empty():
         return ()
-    lo, hi = (float(q) for q in sketch.get_quantiles([TAIL, 1.0 - TAIL]))
+    return _edges_between(*(float(q) for q in sketch.get_quantiles([TAIL, 1.0 - TAIL])), bins)
+
+
+def _edges_between(lo: float, hi: float, bins: int) -> tuple:
     if not hi > lo:
         lo, hi, bins = lo - 0.5, lo + 0.5, 1
     return tuple(float(e) for e in np.linspace(lo, hi, bins + 1))
@@ -238,7 +241,13 @@ def profile_numeric(
         lo, hi = float(finite.min()), float(finite.max())
     else:
         mean, m2, lo, hi = float("nan"), 0.0, float("nan"), float("nan")
-    use = tuple(float(e) for e in edges) if edges is not None else default_edges(sketch, bins)
+    ordered = np.sort(finite)
+    if edges is not None:
+        use = tuple(float(e) for e in edges)
+    elif n:  # from exact quantiles, so the same data always gets the same edges
+        use = _edges_between(*exact_quantiles(ordered, (TAIL, 1.0 - TAIL)), bins)
+    else:
+        use = ()
     hist = _histogram(finite, np.asarray(use, dtype=float))
     return NumericProfile(
         kind=kind,
@@ -256,19 +265,17 @@ def profile_numeric(
         kll_k=kll_k,
         edges=use,
         hist=tuple(int(c) for c in hist),
-        values=tuple(np.sort(finite).tolist()) if n <= EXACT_VALUES else None,
-        grid=None if n <= EXACT_VALUES else grid_quantiles(finite),
+        values=tuple(ordered.tolist()) if n <= EXACT_VALUES else None,
+        grid=None if n <= EXACT_VALUES else tuple(exact_quantiles(ordered, GRID_PROBS)),
     )
 
 
-def grid_quantiles(finite: np.ndarray) -> tuple[float, ...]:
-    """Exact quantiles at GRID_PROBS (linear interpolation, as ``np.quantile``), from a sort."""
-    ordered = np.sort(finite)
-    pos = GRID_PROBS * (ordered.size - 1)
+def exact_quantiles(ordered: np.ndarray, probs: Sequence[float]) -> list[float]:
+    """Quantiles of sorted values, interpolated linearly as ``np.quantile`` does."""
+    pos = np.asarray(probs, dtype=float) * (ordered.size - 1)
     lo = np.floor(pos).astype(np.int64)
     hi = np.minimum(lo + 1, ordered.size - 1)
-    frac = pos - lo
-    return tuple((ordered[lo] + (ordered[hi] - ordered[lo]) * frac).tolist())
+    return (ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)).tolist()
 
 
 def merge_numeric(a: NumericProfile, b: NumericProfile) -> NumericProfile:

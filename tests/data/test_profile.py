@@ -181,6 +181,8 @@ def test_grid_quantiles_are_exact_and_round_trip():
     assert p.values is None and len(p.grid) == prof.QUANTILE_GRID
     np.testing.assert_allclose(p.quantiles(prof.GRID_PROBS), np.quantile(x, prof.GRID_PROBS))
     assert prof.NumericProfile.from_dict(p.to_dict()) == p
+    again = profile_table(pa.table({"x": x})).columns["x"]
+    assert (again.edges, again.hist, again.grid) == (p.edges, p.hist, p.grid)
     # a merge cannot keep exact quantiles: the (stored) sketch answers
     halves = [pa.table({"x": half}) for half in (x[:30_000], x[30_000:])]
     merged = merge_profiles(*(profile_table(h, edges={"x": p.edges}) for h in halves))
