@@ -39,7 +39,8 @@ def wait_healthy(port: int, path: str, proc: subprocess.Popen, timeout: float = 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.communicate()[1][-2000:]}")
+            err = proc.communicate()[1]
+            raise RuntimeError(f"server exited ({proc.returncode}): {(err or '')[-2000:]}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", path)
@@ -143,15 +144,18 @@ def mlflow(model, row: dict, n: int, warmup: int, tmp: Path) -> dict[str, float]
     mlflow_bin = str(Path(python).parent / "mlflow")
     cmd = [mlflow_bin, "models", "serve", "-m", str(tmp / "mlflow-model"), "-p", str(port),
            "--env-manager", "local"]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        wait_healthy_get = wait_healthy
-        wait_healthy_get(port, "/ping", proc)
-        body = json.dumps({"dataframe_records": [row]}).encode()
-        return measure(port, "/invocations", body, n, warmup, proc.pid)
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=30)
+    # Its access log goes to a file: a pipe nobody reads fills up and stalls the server.
+    with (tmp / "mlflow-serve.log").open("w") as log:
+        # mlflow starts uvicorn by name: its venv's bin must come first on PATH
+        env = {**os.environ, "PATH": f"{Path(python).parent}{os.pathsep}{os.environ['PATH']}"}
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
+        try:
+            wait_healthy(port, "/ping", proc)
+            body = json.dumps({"dataframe_records": [row]}).encode()
+            return measure(port, "/invocations", body, n, warmup, proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 def show(label: str, r: dict[str, float]) -> None:
