@@ -110,6 +110,10 @@ def main() -> None:
         f"mlflow (SQLite) log_batch:    {theirs['batch'] * 1e6:8.2f} us/point"
         f"  -> {theirs['batch'] / ours['batch']:.0f}x slower than ours"
     )
+    print(
+        "the issue's targets as ratios to MLflow on its machine:"
+        f" call by call >= {2431 / 20:.0f}x, batch >= {86 / 5:.0f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -5,12 +5,13 @@ Private helpers take the session; public functions open one managed session each
 
 from __future__ import annotations
 
+import operator
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -332,11 +333,34 @@ def delete_tag(store: Store, run_id: str, key: str) -> None:
 
 
 # -- metrics ----------------------------------------------------------------
+_METRIC_ORDER = operator.itemgetter(0, 1, 2, 3)
+_METRIC_COLUMNS = "(run_id, key, step, timestamp, value, is_nan)"
+# SQLite binds NaN as NULL, so the SQL itself turns a NaN into (0.0, is_nan):
+# no per-point conversion in Python on the hot path.
+_SQLITE_VALUES = "VALUES (?1, ?2, ?3, ?4, ifnull(?5, 0.0), ?5 IS NULL)"
+_LATEST_UPSERT = (
+    " ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step,"
+    " timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan"
+    " WHERE excluded.step > latest_metrics.step OR (excluded.step = latest_metrics.step"
+    " AND excluded.timestamp >= latest_metrics.timestamp)"
+)
+
+
 def insert_metrics(store: Store, rows: Sequence[MetricRow]) -> None:
-    """Write buffered points in one transaction and move each key's latest value."""
+    """Write buffered points in one transaction and move each key's latest value.
+
+    The hot path of batch logging: one ``executemany`` of constant SQL through
+    the driver (SQLAlchemy's per-row compilation costs ~10 us a point); values
+    are always bound, never formatted in.
+    """
     if not rows:
         return
     run_ids = {r[0] for r in rows}
+    # Sorted by run, key, step and time (stable, so ties keep their logging
+    # order): each key's index entries go in as one run instead of scattering
+    # across the index, and the last point of each key is its latest.
+    ordered = sorted(rows, key=_METRIC_ORDER)
+    latest = list({(r[0], r[1]): r for r in ordered}.values())
     with store.db.session(write=True) as s:
         states = dict(
             s.execute(select(RunRow.run_id, RunRow.status).where(RunRow.run_id.in_(run_ids))).all()
@@ -344,42 +368,23 @@ def insert_metrics(store: Store, rows: Sequence[MetricRow]) -> None:
         missing = run_ids - states.keys()
         if missing:
             raise NotFound(f"run {sorted(missing)[0]!r} does not exist")
-        payload = [
-            (r, k, st, ts, 0.0, True) if v != v else (r, k, st, ts, v, False)
-            for (r, k, st, ts, v) in rows
-        ]
-        # The hot path: one executemany through the driver (SQLAlchemy's per-row
-        # compilation costs ~10 us a point). Only constant SQL, values are bound.
         conn = s.connection()
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        if conn.dialect.name == "sqlite":
+            values, points, last = _SQLITE_VALUES, ordered, latest
+        else:
+            values = "VALUES (%s, %s, %s, %s, %s, %s)"
+            points, last = _with_nan_flag(ordered), _with_nan_flag(latest)
+        conn.exec_driver_sql(f"INSERT INTO metrics {_METRIC_COLUMNS} {values}", points)
         conn.exec_driver_sql(
-            "INSERT INTO metrics (run_id, key, step, timestamp, value, is_nan) VALUES "
-            f"({', '.join([mark] * 6)})",
-            payload,
+            f"INSERT INTO latest_metrics {_METRIC_COLUMNS} {values}{_LATEST_UPSERT}", last
         )
-        latest: dict[tuple[str, str], tuple] = {}
-        for p in payload:
-            cur = latest.get((p[0], p[1]))
-            if cur is None or (p[2], p[3]) >= (cur[2], cur[3]):
-                latest[(p[0], p[1])] = p
-        names = ("run_id", "key", "step", "timestamp", "value", "is_nan")
-        stmt = _upsert(s)(LatestMetric).values([dict(zip(names, p)) for p in latest.values()])
-        ex = stmt.excluded
-        s.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[LatestMetric.run_id, LatestMetric.key],
-                set_={
-                    "step": ex.step,
-                    "timestamp": ex.timestamp,
-                    "value": ex.value,
-                    "is_nan": ex.is_nan,
-                },
-                where=or_(
-                    ex.step > LatestMetric.step,
-                    and_(ex.step == LatestMetric.step, ex.timestamp >= LatestMetric.timestamp),
-                ),
-            )
-        )
+
+
+def _with_nan_flag(rows: Sequence[MetricRow]) -> list[tuple]:
+    return [
+        (r, k, st, ts, 0.0, True) if v != v else (r, k, st, ts, v, False)
+        for (r, k, st, ts, v) in rows
+    ]
 
 
 def last_steps(store: Store, run_id: str) -> dict[str, int]:

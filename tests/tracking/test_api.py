@@ -67,6 +67,23 @@ def test_nan_and_infinity_roundtrip(any_store):
     assert math.isnan(frame.loc[0, "metrics.nan"]) and frame.loc[0, "metrics.pinf"] == math.inf
 
 
+def test_latest_value_is_the_highest_step_across_flushes(any_store):
+    with mlops.start_run("latest") as run:
+        mlops.log_metric("loss", 0.3, step=5)
+        mlops.log_metric("loss", 0.9, step=1)
+        run.log_metrics({"loss": 0.2, "acc": float("nan")}, step=5, timestamp=2e9)
+        run.flush()
+        mlops.log_metric("loss", 0.1, step=2)  # a lower step, later: not the latest
+        run.flush()
+        assert mlops.get_run(run.id).metrics["loss"] == 0.2
+        mlops.log_metric("acc", 0.7, step=0)
+    data = mlops.get_run(run.id)
+    assert data.metrics["loss"] == 0.2 and math.isnan(data.metrics["acc"])
+    hist = mlops.get_metric_history(run.id, "loss")
+    assert hist["step"].tolist() == [1, 2, 5, 5]
+    assert hist["value"].tolist() == [0.9, 0.1, 0.3, 0.2]
+
+
 @pytest.mark.parametrize(
     "value",
     ["0.5", None, [1], {"a": 1}, object()],
