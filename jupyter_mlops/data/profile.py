@@ -177,41 +177,19 @@ def _edges_between(lo: float, hi: float, bins: int) -> tuple:
     return tuple(float(e) for e in np.linspace(lo, hi, bins + 1))
 
 
-def _uniform(edges: np.ndarray) -> bool:
-    return (
-        len(edges) >= 2
-        and bool(np.isfinite(edges).all())
-        and np.array_equal(edges, np.linspace(edges[0], edges[-1], len(edges)))
-    )
+def _histogram(ordered: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Counts of sorted values in [underflow, [e0,e1), ..., [e_{m-2}, e_{m-1}], overflow].
 
-
-def _histogram(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Counts in [underflow, [e0,e1), ..., [e_{m-2}, e_{m-1}], overflow]."""
-    m = len(edges)
-    if m == 0:
-        return np.array([len(x)], dtype=np.int64)
-    lo, hi = edges[0], edges[-1]
-    under = np.count_nonzero(x < lo)
-    over = np.count_nonzero(x > hi)
-    if m == 1:  # a single split point: below it, and at or above it
-        return np.array([under, len(x) - under], dtype=np.int64)
-    bins = m - 1
-    if _uniform(edges):
-        # O(n) arithmetic binning for our own (linspace) edges: everything is
-        # clipped into the inner bins, then the exact out-of-range counts are
-        # moved to the underflow and overflow bins.
-        t = x - lo
-        t *= bins / (hi - lo)
-        np.floor(t, out=t)
-        np.clip(t, 0, bins - 1, out=t)
-        inner = np.bincount(t.astype(np.intp), minlength=bins)
-    else:
-        idx = np.searchsorted(edges, x, side="right") - 1
-        np.clip(idx, 0, bins - 1, out=idx)
-        inner = np.bincount(idx, minlength=bins)
-    inner[0] -= under
-    inner[-1] -= over
-    return np.concatenate([[under], inner, [over]]).astype(np.int64)
+    One binary search per edge, no pass over the data, and exact at the edges.
+    """
+    n = len(ordered)
+    if len(edges) == 0:
+        return np.array([n], dtype=np.int64)
+    below = np.searchsorted(ordered, edges, side="left")
+    if len(edges) == 1:  # a single split point: below it, and at or above it
+        return np.array([below[0], n - below[0]], dtype=np.int64)
+    up_to_last = np.searchsorted(ordered, edges[-1], side="right")
+    return np.diff(np.concatenate([[0], below[:-1], [up_to_last, n]])).astype(np.int64)
 
 
 def profile_numeric(
@@ -232,23 +210,25 @@ def profile_numeric(
         pos_inf = int(np.count_nonzero(x == np.inf))
         neg_inf = int(np.count_nonzero(x == -np.inf))
     n = int(finite.size)
+    # One sort serves the extremes, the exact quantiles, the histogram (binary
+    # searches) and the sketch, which takes sorted input in half the time.
+    ordered = np.sort(finite)
     sketch = datasketches.kll_doubles_sketch(kll_k)
     if n:
-        sketch.update(finite if finite.flags.writeable else finite.copy())
+        sketch.update(ordered)
         mean = float(finite.mean())
         dev = finite - mean
         m2 = float(np.dot(dev, dev))
-        lo, hi = float(finite.min()), float(finite.max())
+        lo, hi = float(ordered[0]), float(ordered[-1])
     else:
         mean, m2, lo, hi = float("nan"), 0.0, float("nan"), float("nan")
-    ordered = np.sort(finite)
     if edges is not None:
         use = tuple(float(e) for e in edges)
     elif n:  # from exact quantiles, so the same data always gets the same edges
         use = _edges_between(*exact_quantiles(ordered, (TAIL, 1.0 - TAIL)), bins)
     else:
         use = ()
-    hist = _histogram(finite, np.asarray(use, dtype=float))
+    hist = _histogram(ordered, np.asarray(use, dtype=float))
     return NumericProfile(
         kind=kind,
         count=len(col),
