@@ -8,6 +8,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from .kernels import kernel_config
+
 
 def execute_notebook(
     path: str | os.PathLike,
@@ -23,16 +25,17 @@ def execute_notebook(
     naming the notebook so that its runs record where they came from.
     """
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name=kernel_name,
-        resources={"metadata": {"path": str(cwd or Path(path).parent)}},
-    )
     previous = os.environ.get("MLOPS_NOTEBOOK_PATH")
     os.environ["MLOPS_NOTEBOOK_PATH"] = str(Path(path).resolve())
     try:
-        client.execute()
+        with kernel_config() as config:
+            NotebookClient(
+                nb,
+                config=config,
+                kernel_name=kernel_name,
+                timeout=timeout,
+                resources={"metadata": {"path": str(cwd or Path(path).parent)}},
+            ).execute()
     finally:
         if previous is None:
             os.environ.pop("MLOPS_NOTEBOOK_PATH", None)

@@ -4,9 +4,9 @@ Papermill's own engine rewrites the whole output notebook when each cell starts
 and ends, a cost that grows with the square of the cell count; we call it with
 ``request_save_on_cell_execute=False`` so the notebook is written once, at the
 end. Our engine (registered as ``mlops``) differs from papermill's nbclient
-engine in two ways: the kernel gets an explicit environment (the pipeline run
-to attach to, the store), so nothing touches this process's ``os.environ``;
-and the notebook object is kept even when the kernel dies or a cell times out,
+engine in three ways: the kernel runs over IPC where it can (see ``kernels``)
+and gets an explicit environment (the pipeline run to attach to, the store),
+so nothing touches this process's ``os.environ``; and the notebook object is kept even when the kernel dies or a cell times out,
 so the partial output can still be saved.
 """
 
@@ -22,6 +22,8 @@ from jupyter_client.kernelspec import KernelSpecManager
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
+
+from ..kernels import kernel_config
 
 ENGINE = "mlops"
 FALLBACK_KERNEL = "python3"
@@ -91,7 +93,7 @@ def execute(
     holder: dict[str, Any],
 ) -> nbformat.NotebookNode:
     """Run ``notebook`` with ``parameters`` injected; the output is written once, at the end."""
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), kernel_config() as config:
         warnings.filterwarnings("ignore", message=".*Passed unknown parameter.*")
         return papermill.execute_notebook(
             str(notebook),
@@ -106,4 +108,5 @@ def execute(
             execution_timeout=int(timeout) if timeout else None,
             kernel_env=env,
             holder=holder,
+            config=config,
         )

@@ -177,3 +177,18 @@ def test_mlops_magics_attach_to_the_pipeline_run(make_notebook):
     child = runs[runs["name"] == "second"].iloc[0]
     assert mlops.get_run(child["run_id"]).info.parent_run_id == result.run_id
     assert result.status is RunStatus.FINISHED
+
+
+def test_pipeline_kernels_run_over_ipc(make_notebook):
+    path = make_notebook(
+        "probe.ipynb",
+        [
+            "import jupyter_mlops as mlops\n"
+            "from ipykernel.kernelapp import IPKernelApp\n"
+            "mlops.log_param('transport', IPKernelApp.instance().transport)"
+        ],
+    )
+    mlops.promote_notebook(path, "probe")
+    result = mlops.run_pipeline("probe")
+    assert result.ok, result.error
+    assert mlops.get_run(result.run_id).params["transport"] == "ipc"
