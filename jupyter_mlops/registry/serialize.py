@@ -77,10 +77,10 @@ def dump(model: Any, format: str | None = None, *, trusted: bool = False) -> tup
         format = "skops" if is_sklearn(model) else "joblib"
     check_format(format)
     if format == "skops":
-        import skops.io as sio
+        from .. import skops_bytes
 
         try:
-            data = sio.dumps(model)
+            data = skops_bytes.dumps(model)
         except Exception as exc:
             raise InvalidArgument(
                 "model", "an object skops can serialize", class_path(model), hint=str(exc)

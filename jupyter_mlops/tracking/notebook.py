@@ -175,9 +175,9 @@ def value_to_artifact(name: str, value: Any) -> tuple[bytes, str]:
         return json.dumps(value, indent=2, default=str).encode(), f"{name}.json"
     module = type(value).__module__ or ""
     if module.startswith("sklearn") or hasattr(value, "get_params"):
-        import skops.io as sio
+        from .. import skops_bytes
 
-        return sio.dumps(value), f"{name}.skops"
+        return skops_bytes.dumps(value), f"{name}.skops"
     if module.startswith("matplotlib") and hasattr(value, "savefig"):
         buf = io.BytesIO()
         value.savefig(buf, format="png", bbox_inches="tight")

@@ -37,6 +37,15 @@ def test_version_without_a_run_points_at_its_blob(store, fitted):
     assert hashlib.sha256(data).hexdigest() == v.digest and len(data) == v.size
 
 
+def test_the_same_model_registered_twice_is_stored_once(store, fitted):
+    import copy
+
+    first = mlops.register_model("a", fitted)
+    second = mlops.register_model("b", copy.deepcopy(fitted))
+    assert first.digest == second.digest
+    assert len(list(store.blobs.fs.find(store.blobs.root))) == 1
+
+
 def test_signature_from_fitted_columns_and_output(store, fitted, cancer):
     v = mlops.register_model("cancer", fitted, description="baseline")
     sig = v.signature

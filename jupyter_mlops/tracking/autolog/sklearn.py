@@ -209,9 +209,9 @@ class SklearnAutolog:
         run.log_artifact(json.dumps(schema, indent=2).encode(), SCHEMA_ARTIFACT)
 
     def _log_model(self, run: Run, estimator) -> None:
-        import skops.io as sio
+        from ... import skops_bytes
 
-        run.log_artifact(sio.dumps(estimator), MODEL_ARTIFACT)
+        run.log_artifact(skops_bytes.dumps(estimator), MODEL_ARTIFACT)
 
     def _log_search(self, run: Run, estimator) -> None:
         import pandas as pd
