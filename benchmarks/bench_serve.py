@@ -52,13 +52,39 @@ def wait_healthy(port: int, path: str, proc: subprocess.Popen, timeout: float = 
     raise RuntimeError("server did not become healthy")
 
 
+def _stat(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc), to see cost apart from CPU contention."""
+    """User + system CPU time of a process and its descendants (Linux /proc).
+
+    Descendants count because ``mlflow models serve`` is a CLI that starts the
+    server in child processes; the figure shows cost apart from CPU contention.
+    """
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
+        parents: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    parents[int(entry)] = int(_stat(int(entry))[1])
+                except (OSError, IndexError, ValueError):
+                    pass
+        tree, todo = set(), [pid]
+        while todo:
+            p = todo.pop()
+            tree.add(p)
+            todo.extend(c for c, parent in parents.items() if parent == p and c not in tree)
+        total = 0
+        for p in tree:
+            try:
+                fields = _stat(p)
+                total += int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                pass
+        return total / os.sysconf("SC_CLK_TCK")
+    except OSError:
         return float("nan")
 
 
