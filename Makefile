@@ -39,8 +39,8 @@ demo: install
 	$(PY) -m jupyter_mlops.demo
 
 lint: install
-	$(VENV)/bin/ruff check jupyter_mlops tests benchmarks
-	$(VENV)/bin/ruff format --check jupyter_mlops tests benchmarks
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # pytest's exit code 5 (no tests collected) is a failure here.
 test: install lint jstest
