@@ -12,7 +12,7 @@ Targets (issue 4):
 
 Evidently and MLflow are never dependencies: set EVIDENTLY_PYTHON to a python
 that can import evidently (a separate venv: python -m venv /tmp/ev &&
-/tmp/ev/bin/pip install evidently pandas pyarrow) and MLFLOW_PYTHON to one that
+/tmp/ev/bin/pip install evidently "pandas<2.3" pyarrow) and MLFLOW_PYTHON to one that
 can import mlflow to include them; otherwise the comparison prints "not
 available".
 
