@@ -159,19 +159,16 @@ def numeric_values(col: pa.ChunkedArray) -> np.ndarray:
     return np.asarray(col.to_numpy(), dtype=np.float64)
 
 
-def default_edges(sketch: datasketches.kll_doubles_sketch, bins: int = HIST_BINS) -> tuple:
-    """``bins`` equal-width bins over the central 99% (quantiles 0.005 to 0.995).
+def default_edges(ordered: np.ndarray, bins: int = HIST_BINS) -> tuple:
+    """``bins`` equal-width bins over the central 99% of sorted finite values.
 
-    Equal width keeps binning O(n) and the figure readable; the tails beyond
-    land in the explicit underflow and overflow bins, so outliers neither
-    stretch the bins nor get lost.
+    The bounds are exact quantiles (0.005 and 0.995), so the same data always
+    gets the same edges; the tails land in the explicit underflow and overflow
+    bins, so outliers neither stretch the bins nor get lost.
     """
-    if sketch.is_empty():
+    if not ordered.size:
         return ()
-    return _edges_between(*(float(q) for q in sketch.get_quantiles([TAIL, 1.0 - TAIL])), bins)
-
-
-def _edges_between(lo: float, hi: float, bins: int) -> tuple:
+    lo, hi = exact_quantiles(ordered, (TAIL, 1.0 - TAIL))
     if not hi > lo:
         lo, hi, bins = lo - 0.5, lo + 0.5, 1
     return tuple(float(e) for e in np.linspace(lo, hi, bins + 1))
@@ -222,12 +219,7 @@ def profile_numeric(
         lo, hi = float(ordered[0]), float(ordered[-1])
     else:
         mean, m2, lo, hi = float("nan"), 0.0, float("nan"), float("nan")
-    if edges is not None:
-        use = tuple(float(e) for e in edges)
-    elif n:  # from exact quantiles, so the same data always gets the same edges
-        use = _edges_between(*exact_quantiles(ordered, (TAIL, 1.0 - TAIL)), bins)
-    else:
-        use = ()
+    use = tuple(float(e) for e in edges) if edges is not None else default_edges(ordered, bins)
     hist = _histogram(ordered, np.asarray(use, dtype=float))
     return NumericProfile(
         kind=kind,
@@ -554,12 +546,8 @@ def profile_chunks(
     edges = {}
     for name, col in zip(table.column_names, table.columns):
         if column_kind(col.type) in (NUMERIC, DATETIME):
-            sketch = datasketches.kll_doubles_sketch(kll_k)
             x = numeric_values(col)[::step]
-            x = x[np.isfinite(x)]
-            if x.size:
-                sketch.update(np.ascontiguousarray(x))
-            edges[name] = default_edges(sketch)
+            edges[name] = default_edges(np.sort(x[np.isfinite(x)]))
     result = None
     for start in range(0, table.num_rows, chunk_rows):
         part = profile_table(table.slice(start, chunk_rows), edges=edges, kll_k=kll_k)
