@@ -4,10 +4,11 @@ Papermill's own engine rewrites the whole output notebook when each cell starts
 and ends, a cost that grows with the square of the cell count; we call it with
 ``request_save_on_cell_execute=False`` so the notebook is written once, at the
 end. Our engine (registered as ``mlops``) differs from papermill's nbclient
-engine in three ways: the kernel runs over IPC where it can (see ``kernels``)
-and gets an explicit environment (the pipeline run to attach to, the store),
-so nothing touches this process's ``os.environ``; and the notebook object is kept even when the kernel dies or a cell times out,
-so the partial output can still be saved.
+engine in three ways: the kernel runs over IPC where it can (see ``kernels``);
+it gets an explicit environment (the pipeline run to attach to, the store),
+so nothing touches this process's ``os.environ``; and the notebook object is
+kept even when the kernel dies or a cell times out, so the partial output can
+still be saved.
 """
 
 from __future__ import annotations

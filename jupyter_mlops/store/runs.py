@@ -362,10 +362,8 @@ def insert_metrics(store: Store, rows: Sequence[MetricRow]) -> None:
     ordered = sorted(rows, key=_METRIC_ORDER)
     latest = list({(r[0], r[1]): r for r in ordered}.values())
     with store.db.session(write=True) as s:
-        states = dict(
-            s.execute(select(RunRow.run_id, RunRow.status).where(RunRow.run_id.in_(run_ids))).all()
-        )
-        missing = run_ids - states.keys()
+        found = set(s.scalars(select(RunRow.run_id).where(RunRow.run_id.in_(run_ids))))
+        missing = run_ids - found
         if missing:
             raise NotFound(f"run {sorted(missing)[0]!r} does not exist")
         conn = s.connection()
