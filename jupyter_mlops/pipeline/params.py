@@ -53,6 +53,7 @@ _ANNOTATION_NAMES = {
     "Any": "any",
     "object": "any",
 }
+_EXAMPLES = {"list": "e.g. [1, 2]", "dict": "e.g. {a: 1}"}
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
@@ -262,7 +263,7 @@ def convert(name: str, ptype: str, value: Any, *, nullable: bool = False) -> Any
             return None
         raise InvalidArgument(f"parameter {name!r}", f"a {ptype}", None)
     if isinstance(value, str) and ptype != "str":
-        return _from_text(name, ptype, value)
+        return _from_text(name, ptype, value, nullable)
     if ptype == "any":
         return _plain(value)
     ok = _PY_TYPES[ptype]
@@ -277,7 +278,7 @@ def convert(name: str, ptype: str, value: Any, *, nullable: bool = False) -> Any
     return _plain(value)
 
 
-def _from_text(name: str, ptype: str, text: str) -> Any:
+def _from_text(name: str, ptype: str, text: str, nullable: bool = False) -> Any:
     what = f"parameter {name!r}"
     raw = text.strip()
     if ptype == "int":
@@ -301,10 +302,15 @@ def _from_text(name: str, ptype: str, text: str) -> Any:
             return False
         raise InvalidArgument(what, "a bool (true/false, yes/no, 1/0)", text)
     if ptype in ("list", "dict"):
+        expected = f"a {ptype} in YAML or JSON syntax ({_EXAMPLES[ptype]})"
         try:
             value = yaml.safe_load(raw)
         except yaml.YAMLError:
-            raise InvalidArgument(what, f"a {ptype} in YAML or JSON syntax", text) from None
+            raise InvalidArgument(what, expected, text) from None
+        if value is None and nullable:
+            return None
+        if not isinstance(value, _PY_TYPES[ptype]):  # a plain string stays a string in YAML
+            raise InvalidArgument(what, expected, text)
         return convert(name, ptype, value)
     # "any": YAML's reading of the text (so 3 is an int, [1, 2] a list), else the string.
     try:

@@ -93,3 +93,32 @@ def test_check_values_fills_defaults_and_refuses_unknown_names():
     assert check_values(specs, {"n": "5"}) == {"alpha": 0.5, "n": 5}
     with pytest.raises(InvalidArgument, match="names the pipeline declares .alpha, n."):
         check_values(specs, {"beta": 1})
+
+
+@pytest.mark.parametrize(
+    ("ptype", "text"),
+    [("list", "not json"), ("dict", "not json"), ("list", "3"), ("dict", "[1, 2]"), ("list", "")],
+)
+def test_a_plain_string_for_a_list_or_dict_is_a_clear_error(ptype, text):
+    with pytest.raises(InvalidArgument) as err:
+        convert("opts", ptype, text)
+    message = str(err.value)
+    assert "parameter 'opts'" in message
+    assert f"a {ptype} in YAML or JSON syntax" in message
+
+
+def test_a_plain_string_for_a_list_parameter_exits_2_in_the_cli(mlops_home):
+    import nbformat
+    from click.testing import CliRunner
+
+    import jupyter_mlops as mlops
+    from jupyter_mlops.cli import main
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("opts = [1, 2]"), nbformat.v4.new_code_cell("x = 1")]
+    (mlops_home.parent / "nb.ipynb").write_text(nbformat.writes(nb))
+    mlops.promote_notebook(mlops_home.parent / "nb.ipynb", "listy")
+    result = CliRunner().invoke(main, ["pipeline", "run", "listy", "-p", "opts", "not json"])
+    assert result.exit_code == 2, result.output
+    assert "parameter 'opts': expected a list" in result.output
+    assert len(result.output.strip().splitlines()) == 1
