@@ -217,14 +217,24 @@ def load_spec(path: str | Path) -> PipelineSpec:
 
 
 def find_pipeline(ref: str | Path, root: str | Path | None = None) -> PipelineSpec:
-    """A pipeline by folder, by ``pipeline.yaml`` path, or by name under ``./pipelines/``.
+    """A pipeline by folder, by ``pipeline.yaml`` path, or by name (see :func:`pipeline_by_name`).
 
-    A name not found on disk is looked up in the store, where promotion recorded its folder.
+    Paths are for the command line; the REST API calls :func:`pipeline_by_name`.
     """
     ref_path = Path(ref)
     if ref_path.exists() and (ref_path.is_dir() or ref_path.suffix in (".yaml", ".yml")):
         return load_spec(ref_path)
-    name = check_pipeline_name(str(ref))
+    return pipeline_by_name(str(ref), root)
+
+
+def pipeline_by_name(name: str, root: str | Path | None = None) -> PipelineSpec:
+    """A pipeline by name only: ``ROOT/pipelines/NAME``, else the folder its promotion recorded.
+
+    ``root`` defaults to the working directory. A value that is not a name (a path,
+    ``..``) is an ``InvalidArgument``, so a caller that takes names from a request
+    never resolves a folder the request chose.
+    """
+    name = check_pipeline_name(name)
     local = Path(root or Path.cwd()) / PIPELINES_DIR / name
     if (local / SPEC_FILE).is_file():
         return load_spec(local)

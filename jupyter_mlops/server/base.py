@@ -94,6 +94,11 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
 
     auth_resource = "mlops"
 
+    @property
+    def root_dir(self) -> str:
+        """The server's root folder (notebooks and pipelines are resolved under it)."""
+        return self.settings.get("server_root_dir") or self.serverapp.root_dir
+
     # -- replies ---------------------------------------------------------------
     def reply(self, value: Any, status: int = 200) -> None:
         self.set_status(status)

@@ -85,18 +85,27 @@ class Jobs:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
-    def submit(self, name: str, params: dict[str, Any]) -> Job:
-        mlops.find_pipeline(name)  # an unknown pipeline is a 404 now, not a failed job later
-        job = Job(uuid.uuid4().hex, name, params)
+    def submit(self, name: str, params: dict[str, Any], root: str) -> Job:
+        """Check everything a request can get wrong now (a 400/404), then run in the background.
+
+        ``name`` is a pipeline name, never a path: it is looked up under the server's
+        root and in the store, so a request cannot pick a folder elsewhere on the disk.
+        """
+        from ..pipeline.params import check_values
+        from ..pipeline.spec import pipeline_by_name
+
+        spec = pipeline_by_name(name, Path(root).expanduser())
+        values = check_values(spec.parameters, params)
+        job = Job(uuid.uuid4().hex, spec.name, values)
         with self._lock:
             self._jobs[job.id] = job
-        self._pool.submit(self._run, job)
+        self._pool.submit(self._run, job, spec)
         return job
 
-    def _run(self, job: Job) -> None:
+    def _run(self, job: Job, spec: Any) -> None:
         job.state = "running"
         try:
-            result = mlops.run_pipeline(job.pipeline, job.params)
+            result = mlops.run_pipeline(spec, job.params)
             job.result = result
             job.state = "finished" if result.ok else "failed"
         except Exception as exc:  # reported to the client through the job's state
@@ -133,8 +142,7 @@ class PromoteHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        root = self.settings.get("server_root_dir") or self.serverapp.root_dir
-        self.reply(await self.call(promote, root, self.json_body()), status=201)
+        self.reply(await self.call(promote, self.root_dir, self.json_body()), status=201)
 
 
 class PipelineRunsHandler(MlopsHandler):
@@ -146,7 +154,7 @@ class PipelineRunsHandler(MlopsHandler):
         params = self.json_body().get("params") or {}
         if not isinstance(params, dict):
             raise InvalidArgument("params", "an object of parameter names to values", params)
-        job = await self.call(self.settings["mlops_jobs"].submit, name, params)
+        job = await self.call(self.settings["mlops_jobs"].submit, name, params, self.root_dir)
         self.reply({"job": job}, status=202)
 
 

@@ -53,3 +53,17 @@ def test_spec_round_trips_through_yaml(tmp_path):
 def test_unknown_pipeline_is_not_found(mlops_home):
     with pytest.raises(NotFound, match="promote a notebook first"):
         find_pipeline("nothing-here")
+
+
+def test_pipeline_by_name_never_takes_a_path_that_exists(mlops_home, tmp_path):
+    from jupyter_mlops.pipeline.spec import pipeline_by_name
+
+    folder = tmp_path / "elsewhere" / "pipelines" / "p"
+    PipelineSpec(name="p", folder=folder).save()
+    assert find_pipeline(folder).name == "p"  # the CLI takes paths...
+    for ref in (str(folder), str(folder / "pipeline.yaml"), "elsewhere/pipelines/p"):
+        with pytest.raises(InvalidArgument, match="no path separators"):
+            pipeline_by_name(ref)  # ...a name lookup does not
+    assert pipeline_by_name("p", root=tmp_path / "elsewhere").folder == folder.resolve()
+    with pytest.raises(NotFound):
+        pipeline_by_name("p", root=tmp_path)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+from urllib.parse import quote
+
 import nbformat
 import pytest
+import sqlalchemy as sa
 
 
 @pytest.fixture
@@ -71,3 +77,86 @@ async def test_unknown_job_is_404(api, mlops_home):
     status, body = await api("pipelines/jobs/abc123")
     assert status == 404
     assert "abc123" in body["message"]
+
+
+def _promoted_outside_the_root(tmp_path_factory) -> Path:
+    """A promoted pipeline in a folder the server's root does not contain; running it writes a file."""
+    import jupyter_mlops as mlops
+
+    outside = tmp_path_factory.mktemp("outside")
+    nb = nbformat.v4.new_notebook()
+    marker = outside / "ran.txt"
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell(f"open({str(marker)!r}, 'w').write('ran')"),
+    ]
+    (outside / "evil.ipynb").write_text(nbformat.writes(nb))
+    result = mlops.promote_notebook(outside / "evil.ipynb", "evil", root=outside)
+    return Path(result.folder)
+
+
+@pytest.fixture
+def raw_post(http_server_client, jp_http_port, jp_base_url, jp_auth_header):
+    """POST a URL path exactly as written (``%2F`` stays encoded), with the token."""
+    from tornado.httpclient import AsyncHTTPClient, HTTPClientError
+
+    async def post(path: str, body: dict):
+        url = f"http://127.0.0.1:{jp_http_port}{jp_base_url}mlops/api/{path}"
+        try:
+            resp = await AsyncHTTPClient().fetch(
+                url, method="POST", body=json.dumps(body), headers=jp_auth_header
+            )
+        except HTTPClientError as err:
+            return err.code, json.loads(err.response.body)
+        return resp.code, json.loads(resp.body)
+
+    return post
+
+
+@pytest.mark.parametrize("form", ["folder", "spec", "relative"])
+async def test_run_route_takes_names_not_paths(
+    api, raw_post, jp_root_dir, tmp_path_factory, mlops_home, form
+):
+    folder = _promoted_outside_the_root(tmp_path_factory)
+    ref = {
+        "folder": str(folder),
+        "spec": str(folder / "pipeline.yaml"),
+        "relative": os.path.relpath(folder, jp_root_dir),
+    }[form]
+    status, body = await raw_post(f"pipelines/{quote(ref, safe='')}/runs", {})
+    assert status == 400, body
+    assert body["error"] == "InvalidArgument"
+    assert "no path separators" in body["message"]
+    status, body = await api("pipelines/jobs")
+    assert body["jobs"] == []
+    assert not (folder.parent / "ran.txt").exists()
+
+
+async def test_run_route_finds_names_under_the_server_root(api, jp_root_dir, notebook, mlops_home):
+    import jupyter_mlops as mlops
+
+    # Promoted under the server's root (not the working directory) and not in the store.
+    mlops.promote_notebook(jp_root_dir / notebook, "local", root=jp_root_dir)
+    from jupyter_mlops.store import get_store
+
+    with get_store().db.session(write=True) as s:
+        s.execute(sa.text("DELETE FROM pipelines"))
+    assert Path.cwd() != jp_root_dir
+    status, body = await api("pipelines/local/runs", method="POST", body={"params": {}})
+    assert status == 202, body
+    assert body["job"]["pipeline"] == "local"
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [({"beta": 1}, "beta"), ({"alpha": "high"}, "alpha"), ({"alpha": [1]}, "alpha")],
+)
+async def test_unknown_or_ill_typed_parameters_are_400_at_request_time(
+    api, notebook, params, named
+):
+    await api("pipelines/promote", method="POST", body={"notebook": notebook})
+    status, body = await api("pipelines/train/runs", method="POST", body={"params": params})
+    assert status == 400, body
+    assert named in body["message"]
+    status, body = await api("pipelines/jobs")
+    assert body["jobs"] == []
