@@ -140,3 +140,73 @@ def test_classes_defined_later_are_patched(autologged):
 def test_unknown_flavor_is_a_clear_error(mlops_home):
     with pytest.raises(mlops.InvalidArgument, match="flavor"):
         mlops.autolog("tensorflow")
+
+
+def _all_runs(store) -> list[tuple[str, str | None]]:
+    """(name, parent) of every run, children included, oldest first."""
+    from sqlalchemy import select
+
+    from jupyter_mlops.store.schema import Run as RunRow
+
+    with store.db.session() as session:
+        rows = session.execute(
+            select(RunRow.name, RunRow.parent_run_id).order_by(RunRow.start_time)
+        ).all()
+    return [tuple(r) for r in rows]
+
+
+def _fit_and_two_metrics(X, y):
+    from sklearn.metrics import classification_report, f1_score
+
+    model = LogisticRegression(max_iter=300).fit(X, y)
+    predicted = model.predict(X)
+    f1_score(y, predicted, average="macro")
+    classification_report(y, predicted)
+    return model
+
+
+def test_metrics_fitting_label_encoders_make_no_runs(autologged, store, iris):
+    X, y = iris
+    _fit_and_two_metrics(X, y)
+    assert [name for name, _ in _all_runs(store)] == ["LogisticRegression"]
+    with mlops.start_run("outer") as run:
+        _fit_and_two_metrics(X, y)
+    assert [n for n, parent in _all_runs(store) if parent == run.id] == []
+    assert mlops.get_run(run.id).tags["estimator_name"] == "LogisticRegression"
+
+
+def test_fits_made_by_sklearn_helpers_are_not_runs(autologged, store, iris):
+    from sklearn.model_selection import cross_val_score
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = iris
+
+    def refit(frame):
+        LogisticRegression(max_iter=300).fit(X, y)  # called by sklearn, not by the user
+        return frame
+
+    cross_val_score(LogisticRegression(max_iter=300), X, y, cv=3)
+    FunctionTransformer(refit).transform(X)
+    assert _all_runs(store) == []
+    StandardScaler().fit_transform(X)  # inherited fit_transform: still the user's fit
+    assert [name for name, _ in _all_runs(store)] == ["StandardScaler"]
+
+
+def test_fit_and_metrics_in_a_shell_make_one_run(ip, store):
+    cells = (
+        "from sklearn.datasets import load_iris\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.metrics import classification_report, f1_score\n"
+        "X, y = load_iris(return_X_y=True)",
+        "%mlops autolog sklearn",
+        "model = LogisticRegression(max_iter=300).fit(X, y)",
+        "f1 = f1_score(y, model.predict(X), average='macro')",
+        "report = classification_report(y, model.predict(X))",
+    )
+    try:
+        for cell in cells:
+            result = ip.run_cell(cell)
+            assert result.success, result.error_in_exec
+    finally:
+        mlops.autolog("sklearn", disable=True)
+    assert [name for name, _ in _all_runs(store)] == ["LogisticRegression"]

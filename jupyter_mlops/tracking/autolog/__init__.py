@@ -21,8 +21,9 @@ def autolog(
 ) -> bool:
     """Record every ``fit`` of ``flavor``'s estimators; ``disable=True`` restores the originals.
 
-    scikit-learn: each outermost ``fit``/``fit_transform``/``fit_predict`` inside a
-    run (or opening one named after the estimator) records the estimator class,
+    scikit-learn: each ``fit``/``fit_transform``/``fit_predict`` the user calls (not
+    one made by a metric, a meta-estimator or any other scikit-learn code) inside
+    a run (or opening one named after the estimator) records the estimator class,
     ``get_params()``, ``estimator.score`` on the training data, the input schema,
     the fitted model (skops) and, for search estimators, ``best_score_``,
     ``best_params_`` and each row of ``cv_results_`` as a child run. A second

@@ -3,8 +3,11 @@
 Classes already imported are patched when autolog is enabled; classes defined
 later (an ``import sklearn.ensemble`` after ``autolog()``, user subclasses) are
 patched as they are created, through ``BaseEstimator.__init_subclass__``.
-Only the outermost fit is recorded (a Pipeline's steps and a search's inner
-fits are part of it). Disabling puts every original method back.
+Only the fits the user calls are recorded, as MLflow patches only top-level
+calls: a fit made while another patched fit runs (a Pipeline's steps, a
+search's inner fits) or by any scikit-learn function (``f1_score`` fitting a
+``LabelEncoder``, ``cross_val_score`` fitting clones) is part of that call.
+Disabling puts every original method back.
 
 Nothing is invented: the metric is ``estimator.score`` on the training data
 (``training_score``), search estimators add ``best_score_`` and ``cv_results_``.
@@ -15,6 +18,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import sys
 import threading
 import traceback
 import warnings
@@ -35,6 +39,29 @@ def public_name(cls: type) -> str:
     """``sklearn.linear_model.LogisticRegression``, not ``sklearn.linear_model._logistic...``."""
     parts = [p for p in cls.__module__.split(".") if not p.startswith("_")]
     return ".".join([*parts, cls.__qualname__])
+
+
+def _is_sklearn(frame) -> bool:
+    module = frame.f_globals.get("__name__") or ""
+    return module == "sklearn" or module.startswith("sklearn.")
+
+
+def called_by_sklearn(estimator: Any, frame) -> bool:
+    """Whether scikit-learn code other than ``estimator``'s own methods is on the stack.
+
+    ``TransformerMixin.fit_transform`` and the ``set_output`` wrappers are
+    sklearn frames of the same call (their first argument is ``estimator``);
+    any other sklearn frame (a metric, ``cross_val_score``, a meta-estimator,
+    a ``FunctionTransformer`` calling user code) makes the fit internal.
+    """
+    while frame is not None:
+        if _is_sklearn(frame):
+            code = frame.f_code
+            first = code.co_varnames[0] if code.co_argcount else None
+            if first is None or frame.f_locals.get(first) is not estimator:
+                return True
+        frame = frame.f_back
+    return False
 
 
 def _all_subclasses(cls: type) -> list[type]:
@@ -105,7 +132,7 @@ class SklearnAutolog:
                 outer = patcher._enabled and patcher._depth == 0
                 patcher._depth += 1
             try:
-                if not outer:
+                if not outer or called_by_sklearn(estimator, sys._getframe(1)):
                     return original(estimator, *args, **kwargs)
                 return patcher._fit(estimator, original, method, args, kwargs)
             finally:
