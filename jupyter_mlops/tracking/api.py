@@ -67,7 +67,8 @@ def start_run(
 ) -> Run:
     """Open a run and make it the active one; use it as a context manager to end it.
 
-    Inside another open run the new run becomes its child unless ``parent=None``.
+    Inside another open run the new run becomes its child unless ``parent=None``;
+    a child run is in its parent's experiment unless ``experiment`` is given.
     """
     if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 250):
         raise InvalidArgument("name", "a non-empty run name of at most 250 characters", name)
@@ -85,12 +86,11 @@ def start_run(
             parent = attach.attached_run_id()
     if parent is _AUTO:
         current = active_run()
-        parent_id = current.id if current is not None and not current.ended else None
-    elif isinstance(parent, Run):
-        parent_id = parent.id
-    else:
-        parent_id = parent
+        parent = current if current is not None and not current.ended else None
     store = get_store()
+    parent_id, parent_experiment = _parent_of(store, parent)
+    if experiment is None and parent_experiment is not None:
+        exp = parent_experiment  # a child run stays in its parent's experiment
     if capture_context:
         source_type, source_path, git_row, ctx = _capture_context(store)
     else:
@@ -112,6 +112,16 @@ def start_run(
     run = Run(store, info)
     track(run)
     return run
+
+
+def _parent_of(store: Store, parent: Run | str | None) -> tuple[str | None, str | None]:
+    """(full id, experiment) of the run a new run nests under (a unique id prefix works)."""
+    if parent is None:
+        return None, None
+    if isinstance(parent, Run):
+        return parent.id, parent.experiment
+    info = run_store.get_run_info(store, parent)
+    return info.run_id, info.experiment
 
 
 def end_run(status: str | RunStatus = RunStatus.FINISHED, error: str | None = None) -> None:
