@@ -122,28 +122,50 @@ def validate_cmd(file, against, json_path) -> None:
     show_default=True,
     help="Share of drifted columns that makes the data set drifted.",
 )
-def drift_cmd(reference, current, json_path, columns, drift_share) -> None:
-    """Compare CURRENT to REFERENCE (snapshot refs or CSV/Parquet files); exit 1 on drift."""
-    report = data.drift(
+@click.option(
+    "--missing",
+    type=click.Choice(["ignore", "drift"]),
+    default="ignore",
+    show_default=True,
+    help="Columns only in REFERENCE: reported but not counted, or counted as drifted.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["dataset", "column"]),
+    default="dataset",
+    show_default=True,
+    help="Exit 1 when the data set drifted, or when any column drifted.",
+)
+def drift_cmd(reference, current, json_path, columns, drift_share, missing, fail_on) -> None:
+    """Compare CURRENT to REFERENCE (snapshot refs or CSV/Parquet files); exit 1 on drift.
+
+    The first line gives the verdict and its rule ("3 of 12 columns drifted,
+    dataset drift needs 50%"); with --fail-on column any drifted column fails.
+    """
+    from ..data.drift import drift
+
+    report = drift(
         _side(reference),
         _side(current),
         columns=list(columns) or None,
         drift_share=drift_share,
         labels=(reference, current),
+        missing=missing,
+        fail_on=fail_on,
     )
     if json_path:
         _write_json(json_path, report.to_dict())
-    verdict = "DRIFTED" if report.drifted else "no drift"
-    click.echo(
-        f"{report.reference} -> {report.current}: {verdict} "
-        f"({int(report.columns['drifted'].sum())} columns drifted, share {report.share:.0%}, "
-        f"threshold {report.drift_share:.0%})"
-    )
+    click.echo(f"{report.reference} -> {report.current}: {report.verdict} ({report.rule})")
+    if report.failed and not report.drifted:
+        click.echo(
+            f"check failed (--fail-on column): {report.n_drifted} drifted: "
+            + ", ".join(report.drifted_columns)
+        )
     click.echo(
         frame_table(
             report.columns,
             ["column", "kind", "method", "statistic", "threshold", "drifted", "note"],
         )
     )
-    if report.drifted:
+    if report.failed:
         raise click.exceptions.Exit(1)

@@ -33,18 +33,23 @@ of one distribution stay quiet however big they are, while a 0.3-sigma shift
 p-value is the sensible guard against noise.
 
 The data set is drifted when at least ``drift_share`` (default 0.5, as in
-Evidently) of the compared columns drifted. Columns missing from the current
-data, or whose kind changed (numeric to text, say), count as drifted; new
-columns are reported but not counted; all-null and unsupported (list,
-struct) columns are reported as skipped.
+Evidently) of the counted columns drifted; the report states that rule next
+to its verdict ("3 of 12 columns drifted, dataset drift needs 50%"). Columns
+whose kind changed (numeric to text, say) count as drifted. Columns only in
+the reference (a target kept in the training snapshot, absent from a
+features-only batch) are reported apart (``report.missing_columns``) and not
+counted, unless ``missing="drift"``; columns only in the current data
+(``report.new_columns``) are never counted; all-null and unsupported (list,
+struct) columns are reported as skipped. ``fail_on="column"`` makes
+``report.failed`` (and the CLI's exit code) true on any drifted column rather
+than only on a drifted data set.
 """
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -54,6 +59,7 @@ from scipy.spatial.distance import jensenshannon
 
 from ..errors import InvalidArgument
 from ..store.snapshots import SnapshotInfo
+from .drift_report import COLUMNS, FAIL_ON, MISSING_MODES, DriftReport
 from .frames import to_table
 from .profile import (
     GRID_PROBS,
@@ -78,19 +84,6 @@ P_VALUE_METHODS = frozenset({"ks", "chisquare"})
 NUMERIC_METHODS = ("auto", "ks", "wasserstein", "psi")
 CATEGORICAL_METHODS = ("auto", "chisquare", "jensenshannon", "psi")
 PSI_EPS = 1e-4
-COLUMNS = [
-    "column",
-    "kind",
-    "method",
-    "statistic",
-    "threshold",
-    "drifted",
-    "n_reference",
-    "n_current",
-    "missing_reference",
-    "missing_current",
-    "note",
-]
 
 
 # -- statistics -------------------------------------------------------------------
@@ -253,112 +246,6 @@ def compare_column(
     )
 
 
-# -- the report -------------------------------------------------------------------------
-@dataclass(frozen=True)
-class DriftReport:
-    """Per-column drift and the data-set verdict. Renders as a table in notebooks."""
-
-    reference: str
-    current: str
-    drifted: bool
-    share: float  # drifted columns / compared columns
-    drift_share: float  # the share at which the data set counts as drifted
-    columns: pd.DataFrame
-    reference_profile: TableProfile = field(repr=False)
-    current_profile: TableProfile = field(repr=False)
-
-    @property
-    def drifted_columns(self) -> list[str]:
-        return list(self.columns.loc[self.columns["drifted"], "column"])
-
-    @property
-    def schema_changes(self) -> pd.DataFrame:
-        methods = {"missing", "new", "type change"}
-        return self.columns[self.columns["method"].isin(methods)].reset_index(drop=True)
-
-    def distribution(self, column: str) -> dict[str, Any]:
-        """Reference and current shares of a column on the reference's bins or categories."""
-        from .figures import distribution
-
-        return distribution(self, column)
-
-    def figure(self, column: str | None = None) -> dict[str, Any]:
-        """A plotly figure as a plain dict: the overview, or one column's distributions."""
-        from . import figures
-
-        return figures.overview(self) if column is None else figures.column_figure(self, column)
-
-    def to_dict(self, *, distributions: bool = True) -> dict[str, Any]:
-        """JSON-able summary (NaN becomes None), with each column's distributions."""
-        rows = [
-            {k: _json_value(v) for k, v in row.items()}
-            for row in self.columns.to_dict(orient="records")
-        ]
-        out: dict[str, Any] = {
-            "reference": self.reference,
-            "current": self.current,
-            "drifted": self.drifted,
-            "share": self.share,
-            "drift_share": self.drift_share,
-            "n_columns": len(self.columns),
-            "n_drifted": int(self.columns["drifted"].sum()),
-            "columns": rows,
-        }
-        if distributions:
-            out["distributions"] = {
-                row["column"]: self.distribution(row["column"])
-                for row in rows
-                if row["method"] not in ("missing", "new", "type change", "skipped")
-            }
-        return out
-
-    def __repr__(self) -> str:
-        verdict = "DRIFTED" if self.drifted else "no drift"
-        head = (
-            f"DriftReport({self.reference} -> {self.current}: {verdict}, "
-            f"{int(self.columns['drifted'].sum())}/{self._counted()} columns drifted, "
-            f"threshold share {self.drift_share:g})"
-        )
-        return head + "\n" + self.columns[COLUMNS[:6]].to_string(index=False)
-
-    def _counted(self) -> int:
-        return int((~self.columns["method"].isin(["new", "skipped"])).sum())
-
-    def _repr_html_(self) -> str:
-        verdict = (
-            '<b style="color:#c0392b">DRIFTED</b>'
-            if self.drifted
-            else '<b style="color:#27ae60">no drift</b>'
-        )
-        head = (
-            f"<p>Drift {html.escape(self.reference)} &rarr; {html.escape(self.current)}: "
-            f"{verdict} &mdash; {int(self.columns['drifted'].sum())} of {self._counted()} "
-            f"columns drifted (data set drifts at share &ge; {self.drift_share:g})</p>"
-        )
-        styled = self.columns.style.apply(
-            lambda r: ["background-color:#fdecea" if r["drifted"] else "" for _ in r], axis=1
-        ).format(
-            {
-                "statistic": "{:.4g}",
-                "threshold": "{:.3g}",
-                "missing_reference": "{:.1%}",
-                "missing_current": "{:.1%}",
-            },
-            na_rep="",
-        )
-        return head + styled.hide(axis="index").to_html()
-
-
-def _json_value(v: Any) -> Any:
-    if isinstance(v, (float, np.floating)):
-        return None if not math.isfinite(float(v)) else float(v)
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, np.bool_):
-        return bool(v)
-    return v
-
-
 # -- sides ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Side:
@@ -403,6 +290,62 @@ def _check_method(argument: str, method: str, allowed: Sequence[str]) -> None:
         raise InvalidArgument(argument, "one of " + ", ".join(allowed), method)
 
 
+def _one_side_row(name: str, p: ColumnProfile, side: str, missing: str) -> dict[str, Any]:
+    """The row of a column only in the reference (``side="missing"``) or only in the current data."""
+    if side == "new":
+        return _row(
+            name,
+            p.kind,
+            "new",
+            note="not in reference",
+            n_current=_n(p),
+            missing_current=_missing_rate(p),
+        )
+    return _row(
+        name,
+        p.kind,
+        "missing",
+        drifted=missing == "drift",
+        note="not in current" + ("" if missing == "drift" else " (not counted)"),
+        n_reference=_n(p),
+        missing_reference=_missing_rate(p),
+    )
+
+
+def _rows(
+    rp: TableProfile, cp: TableProfile, names: Sequence[str], methods: tuple[str, str], **kw: Any
+) -> list[dict[str, Any]]:
+    rows = []
+    for name in names:
+        if name not in cp.columns:
+            rows.append(_one_side_row(name, rp.columns[name], "missing", kw["missing"]))
+        elif name not in rp.columns:
+            rows.append(_one_side_row(name, cp.columns[name], "new", kw["missing"]))
+        else:
+            p = rp.columns[name]
+            rows.append(
+                compare_column(
+                    name,
+                    p,
+                    cp.columns[name],
+                    method=methods[0] if isinstance(p, NumericProfile) else methods[1],
+                    thresholds=kw["thresholds"],
+                    ref_type=rp.types.get(name, ""),
+                    cur_type=cp.types.get(name, ""),
+                )
+            )
+    return rows
+
+
+def _limits(thresholds: Mapping[str, float] | None) -> dict[str, float]:
+    limits = dict(THRESHOLDS)
+    for key, value in (thresholds or {}).items():
+        if key not in THRESHOLDS:
+            raise InvalidArgument("thresholds", "keys among " + ", ".join(THRESHOLDS), key)
+        limits[key] = float(value)
+    return limits
+
+
 def drift(
     reference: Any,
     current: Any,
@@ -413,6 +356,8 @@ def drift(
     thresholds: Mapping[str, float] | None = None,
     drift_share: float = DRIFT_SHARE,
     labels: Sequence[str] | None = None,
+    missing: str = "ignore",
+    fail_on: str = "dataset",
 ) -> DriftReport:
     """Compare ``current`` to ``reference`` column by column (see the module doc for defaults).
 
@@ -420,15 +365,16 @@ def drift(
     or a frame. ``thresholds`` overrides the per-method thresholds in
     ``THRESHOLDS``; ``drift_share`` is the share of drifted columns at which
     the data set counts as drifted. ``labels`` names frame sides in the report
-    (snapshots are always named by their reference).
+    (snapshots are always named by their reference). ``missing`` is
+    ``"ignore"`` (columns only in the reference are reported, not counted) or
+    ``"drift"`` (they count as drifted); ``fail_on`` is ``"dataset"`` or
+    ``"column"`` (``report.failed`` on any drifted column).
     """
     _check_method("numeric_method", numeric_method, NUMERIC_METHODS)
     _check_method("categorical_method", categorical_method, CATEGORICAL_METHODS)
-    limits = dict(THRESHOLDS)
-    for key, value in (thresholds or {}).items():
-        if key not in THRESHOLDS:
-            raise InvalidArgument("thresholds", "keys among " + ", ".join(THRESHOLDS), key)
-        limits[key] = float(value)
+    _check_method("missing", missing, MISSING_MODES)
+    _check_method("fail_on", fail_on, FAIL_ON)
+    limits = _limits(thresholds)
     if not (isinstance(drift_share, (int, float)) and 0 < drift_share <= 1):
         raise InvalidArgument("drift_share", "a number in (0, 1]", drift_share)
     if labels is not None and (len(labels) != 2 or not all(isinstance(x, str) for x in labels)):
@@ -441,49 +387,11 @@ def drift(
         if unknown:
             raise InvalidArgument("columns", "columns of the reference or current data", unknown)
         names = [n for n in names if n in set(columns)]
-    rows = []
-    for name in names:
-        if name not in cp.columns:
-            p = rp.columns[name]
-            rows.append(
-                _row(
-                    name,
-                    p.kind,
-                    "missing",
-                    drifted=True,
-                    note="not in current",
-                    n_reference=_n(p),
-                    missing_reference=_missing_rate(p),
-                )
-            )
-        elif name not in rp.columns:
-            p = cp.columns[name]
-            rows.append(
-                _row(
-                    name,
-                    p.kind,
-                    "new",
-                    note="not in reference",
-                    n_current=_n(p),
-                    missing_current=_missing_rate(p),
-                )
-            )
-        else:
-            p = rp.columns[name]
-            method = numeric_method if isinstance(p, NumericProfile) else categorical_method
-            rows.append(
-                compare_column(
-                    name,
-                    p,
-                    cp.columns[name],
-                    method=method,
-                    thresholds=limits,
-                    ref_type=rp.types.get(name, ""),
-                    cur_type=cp.types.get(name, ""),
-                )
-            )
+    methods = (numeric_method, categorical_method)
+    rows = _rows(rp, cp, names, methods, thresholds=limits, missing=missing)
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    counted = frame[~frame["method"].isin(["new", "skipped"])]
+    not_counted = ["new", "skipped"] + (["missing"] if missing == "ignore" else [])
+    counted = frame[~frame["method"].isin(not_counted)]
     share = float(counted["drifted"].mean()) if len(counted) else 0.0
     return DriftReport(
         reference=ref.label,
@@ -494,4 +402,6 @@ def drift(
         columns=frame,
         reference_profile=rp,
         current_profile=cp,
+        missing=missing,
+        fail_on=fail_on,
     )

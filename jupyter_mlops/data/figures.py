@@ -7,6 +7,7 @@ Nothing here imports plotly.
 
 from __future__ import annotations
 
+import html
 import itertools
 import math
 from typing import TYPE_CHECKING, Any
@@ -137,7 +138,8 @@ def overview(report: DriftReport) -> dict[str, Any]:
         for m, s, t in zip(rows["method"], rows["statistic"], rows["threshold"])
     ]
     scores = [
-        10.0 if m in ("missing", "type change") else sc for m, sc in zip(rows["method"], scores)
+        10.0 if m in ("missing", "type change") and d else sc
+        for m, d, sc in zip(rows["method"], rows["drifted"], scores)
     ]
     hover = [
         f"{c}<br>{m}: {_fmt(s) if isinstance(s, float) and math.isfinite(s) else '-'}"
@@ -147,7 +149,6 @@ def overview(report: DriftReport) -> dict[str, Any]:
             rows["column"], rows["method"], rows["statistic"], rows["threshold"], rows["note"]
         )
     ]
-    verdict = "drifted" if report.drifted else "no drift"
     return {
         "data": [
             {
@@ -162,8 +163,8 @@ def overview(report: DriftReport) -> dict[str, Any]:
         ],
         "layout": {
             "title": {
-                "text": f"{report.reference} → {report.current}: {verdict} "
-                f"({report.share:.0%} of columns, threshold {report.drift_share:.0%})"
+                "text": f"{report.reference} → {report.current}: {report.verdict}"
+                f"<br><sup>{html.escape(report.rule)}</sup>"
             },
             "xaxis": {"title": {"text": "drift score (1 = threshold)"}, "range": [0, 10.5]},
             "yaxis": {"autorange": "reversed"},

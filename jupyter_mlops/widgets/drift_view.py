@@ -43,11 +43,11 @@ def scored_columns(report: DriftReport) -> pd.DataFrame:
     rows = report.columns.copy()
     scores = [
         10.0
-        if m in SCHEMA_METHODS
+        if m in SCHEMA_METHODS and d
         else drift_figures.drift_score(m, float(s), float(t))
         if m not in NOT_PLOTTED
         else float("nan")
-        for m, s, t in zip(rows["method"], rows["statistic"], rows["threshold"])
+        for m, d, s, t in zip(rows["method"], rows["drifted"], rows["statistic"], rows["threshold"])
     ]
     rows.insert(1, "score", scores)
     rows = rows.sort_values(["score", "column"], ascending=[False, True], na_position="last")
@@ -64,14 +64,12 @@ def overlaid(figure: dict[str, Any]) -> dict[str, Any]:
     return fig
 
 
-def verdict_html(report: DriftReport, counted: int) -> str:
-    n = int(report.columns["drifted"].sum())
-    css = "bad" if report.drifted else "good"
-    word = "DRIFTED" if report.drifted else "no drift"
+def verdict_html(report: DriftReport) -> str:
+    """The verdict with its rule: "no drift — 3 of 12 columns drifted, dataset drift needs 50%"."""
+    css = "bad" if report.failed else "good"
     return (
-        f'<div class="verdict {css}">{esc(report.reference)} → {esc(report.current)}: {word}'
-        f" — {n} of {counted} columns drifted"
-        f" (the data set drifts at {report.drift_share:.0%})</div>"
+        f'<div class="verdict {css}">{esc(report.reference)} → {esc(report.current)}: '
+        f"{report.verdict} — {esc(report.rule)}</div>"
     )
 
 
@@ -86,8 +84,7 @@ class DriftView(View):
         plottable = [
             c for c, m in zip(self.scores["column"], self.scores["method"]) if m not in NOT_PLOTTED
         ]
-        counted = int((~report.columns["method"].isin(["new", "skipped"])).sum())
-        self.verdict = w.HTML(page([verdict_html(report, counted)]))
+        self.verdict = w.HTML(page([verdict_html(report)]))
         self.table = w.HTML(self.table_html())
         self.column_box = w.Dropdown(
             options=plottable, value=None, description="column", disabled=not plottable
@@ -166,7 +163,7 @@ def drift(
     """A drift view between ``reference`` and ``current`` (snapshot refs or frames).
 
     ``options`` go to ``mlops.drift`` (columns, methods, thresholds,
-    drift_share). A ready ``DriftReport`` can be passed as ``reference`` alone.
+    drift_share, missing, fail_on). A ready ``DriftReport`` can be passed as ``reference`` alone.
     """
     if isinstance(reference, DriftReport):
         if current is not None or options:

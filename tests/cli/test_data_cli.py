@@ -109,3 +109,31 @@ def test_real_jupyter_mlops_drift_exit_code(snaps, tmp_path):
     proc = subprocess.run([*cmd, "--json", str(out)], capture_output=True, text=True)
     assert proc.returncode == 1, proc.stderr
     assert json.loads(out.read_text())["drifted"] is True
+
+
+def test_drift_of_a_features_only_batch_does_not_count_the_target(mlops_home, tmp_path):
+    train = make_frame(3000, seed=1)
+    train["target"] = train["x"] > 0
+    mlops.snapshot(train, "train")
+    batch = tmp_path / "batch.parquet"
+    make_frame(3000, seed=2, shift=1.0, mix=[0.1, 0.1, 0.8]).to_parquet(batch)
+    res = invoke("drift", "train@1", str(batch))
+    assert res.exit_code == 0, res.output
+    first = res.output.splitlines()[0]
+    assert "no drift" in first and "2 of 5 columns drifted, dataset drift needs 50%" in first
+    assert "only in reference" in res.output and "target" in res.output
+    res = invoke("drift", "train@1", str(batch), "--missing", "drift")
+    assert res.exit_code == 1 and "3 of 6 columns drifted" in res.output
+
+
+def test_fail_on_column_exits_1_on_any_drifted_column(snaps, tmp_path):
+    res = invoke("drift", "train@1", "train@latest", "--fail-on", "dataset")
+    assert res.exit_code == 0 and "2 of 5 columns drifted, dataset drift needs 50%" in res.output
+    out = tmp_path / "d.json"
+    res = invoke("drift", "train@1", "train@latest", "--fail-on", "column", "--json", str(out))
+    assert res.exit_code == 1
+    assert "check failed" in res.output and "x, city" in res.output
+    payload = json.loads(out.read_text())
+    assert payload["failed"] is True and payload["drifted"] is False
+    res = CliRunner().invoke(main, ["drift", "train@1", "train@latest", "--fail-on", "col"])
+    assert res.exit_code == 2 and "--fail-on" in res.output

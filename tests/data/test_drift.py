@@ -148,13 +148,15 @@ def test_schema_changes_are_reported_not_crashed_on():
     cur["x"] = cur["x"].round().astype("int64")  # float -> int: same kind, still compared
     r = mlops.drift(ref, cur)
     rows = by_column(r)
-    assert rows["y"]["method"] == "missing" and rows["y"]["drifted"]
+    assert rows["y"]["method"] == "missing" and not rows["y"]["drifted"]
     assert rows["new"]["method"] == "new" and not rows["new"]["drifted"]
     assert rows["city"]["method"] == "type change" and rows["city"]["drifted"]
     assert "large_string -> double" in rows["city"]["note"]
     assert rows["x"]["method"] == "wasserstein" and "double -> int64" in rows["x"]["note"]
     assert set(r.schema_changes["column"]) == {"y", "new", "city"}
-    assert r.drifted  # 2 of 4 compared columns (y, city) >= 0.5
+    assert r.missing_columns == ["y"] and r.new_columns == ["new"]
+    assert r.share == pytest.approx(2 / 4)  # x (rounded) and city of 4 compared; y not counted
+    assert mlops.drift(ref, cur, missing="drift").share == pytest.approx(3 / 5)
 
 
 def test_null_and_nested_columns_are_skipped():
@@ -209,3 +211,67 @@ def test_wasserstein_on_large_frames_matches_the_exact_distance():
     row = by_column(mlops.drift(ref, cur, columns=["x"]))["x"]
     exact = stats.wasserstein_distance(ref["x"], cur["x"]) / ref["x"].std(ddof=0)
     assert row["statistic"] == pytest.approx(exact, rel=0.01)
+
+
+def twelve_features(n: int = 3000, seed: int = 0, drifted: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {f"f{i}": rng.normal(0.8 if i < drifted else 0.0, 1.0, n) for i in range(12)}
+    )
+
+
+def test_a_column_only_in_the_reference_is_reported_apart_and_not_counted():
+    ref = make_frame(3000, seed=1)
+    ref["target"] = ref["x"] > 0
+    cur = make_frame(3000, seed=2, shift=1.0, mix=[0.1, 0.1, 0.8])
+    cur["extra"] = 1.0
+    r = mlops.drift(ref, cur)
+    assert r.missing_columns == ["target"] and r.new_columns == ["extra"]
+    assert set(r.drifted_columns) == {"x", "city"}
+    assert r.share == pytest.approx(2 / 5) and not r.drifted  # target is not counted
+    row = by_column(r)["target"]
+    assert row["method"] == "missing" and not row["drifted"]
+    assert "2 of 5 columns drifted, dataset drift needs 50%" in r.rule
+    assert "target" in r.rule
+    counted = mlops.drift(ref, cur, missing="drift")
+    assert counted.missing_columns == ["target"] and by_column(counted)["target"]["drifted"]
+    assert counted.share == pytest.approx(3 / 6) and counted.drifted
+    assert "3 of 6 columns drifted" in counted.rule
+    with pytest.raises(InvalidArgument, match="missing"):
+        mlops.drift(ref, cur, missing="count")
+
+
+def test_the_rule_is_stated_next_to_the_verdict_everywhere():
+    r = mlops.drift(twelve_features(seed=1, drifted=0), twelve_features(seed=2))
+    assert r.drifted_columns == ["f0", "f1", "f2"] and not r.drifted
+    rule = "3 of 12 columns drifted, dataset drift needs 50%"
+    assert r.rule.startswith(rule)
+    assert rule in repr(r).splitlines()[0]
+    assert rule in r._repr_html_()
+    assert rule in r.figure()["layout"]["title"]["text"]
+    d = r.to_dict(distributions=False)
+    assert d["rule"] == r.rule and d["missing_columns"] == [] and d["new_columns"] == []
+
+
+def test_fail_on_column_fails_the_check_on_any_drifted_column():
+    ref, cur = twelve_features(seed=1, drifted=0), twelve_features(seed=2)
+    assert not mlops.drift(ref, cur).failed  # the default: fail on a drifted data set
+    r = mlops.drift(ref, cur, fail_on="column")
+    assert r.failed and not r.drifted and r.fail_on == "column"
+    assert "any drifted column fails" in r.rule
+    assert r.to_dict(distributions=False)["failed"] is True
+    quiet = mlops.drift(ref, twelve_features(seed=3, drifted=0), fail_on="column")
+    assert not quiet.failed
+    with pytest.raises(InvalidArgument, match="fail_on"):
+        mlops.drift(ref, cur, fail_on="columns")
+
+
+def test_the_magic_passes_missing_and_fail_on(ip):
+    ref = make_frame(3000, seed=1)
+    ref["target"] = ref["x"] > 0
+    ip.user_ns.update(ref=ref, cur=make_frame(3000, seed=2, shift=1.0, mix=[0.1, 0.1, 0.8]))
+    quiet = ip.run_line_magic("mlops", "drift ref cur")
+    assert quiet.missing_columns == ["target"] and not quiet.drifted and not quiet.failed
+    strict = ip.run_line_magic("mlops", "drift ref cur --missing drift --fail-on column")
+    assert strict.drifted and strict.failed and strict.fail_on == "column"
+    assert "3 of 6 columns drifted" in strict.rule

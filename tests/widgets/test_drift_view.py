@@ -59,8 +59,18 @@ def test_snapshots_with_no_column_in_common(mlops_home):
 def test_schema_changes_rank_first(mlops_home):
     ref = pd.DataFrame({"x": [1.0, 2.0, 3.0] * 50, "gone": 1.0})
     cur = pd.DataFrame({"x": [1.0, 2.0, 3.0] * 50})
-    rows = scored_columns(mlops.drift(ref, cur))
+    rows = scored_columns(mlops.drift(ref, cur, missing="drift"))
     assert rows["column"].iloc[0] == "gone" and rows["score"].iloc[0] == 10.0
+    rows = scored_columns(mlops.drift(ref, cur))  # only reported: no score, listed last
+    assert rows["column"].iloc[-1] == "gone" and pd.isna(rows["score"].iloc[-1])
+
+
+def test_verdict_states_the_rule_and_columns_only_in_the_reference(mlops_home):
+    ref = pd.DataFrame({"x": [1.0, 2.0, 3.0] * 50, "target": 1.0})
+    cur = pd.DataFrame({"x": [1.0, 2.0, 3.0] * 50})
+    view = mlops.widgets.drift(ref, cur)
+    assert "0 of 1 columns drifted, dataset drift needs 50%" in view.verdict.value
+    assert "only in reference (not counted): target" in view.verdict.value
 
 
 def test_static_bundle_has_verdict_table_and_figure(drift_snapshots):
