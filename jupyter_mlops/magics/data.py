@@ -68,6 +68,8 @@ def validate_cmd(magics: Any, line: str, cell: str | None) -> Any:
 @argument("current", help="snapshot reference or a notebook variable")
 @argument("--column", "-c", action="append", help="only this column (repeatable)")
 @argument("--widget", "-w", action="store_true", help="the interactive view (ipywidgets + plotly)")
+@argument("--missing", choices=["ignore", "drift"], default="ignore", help="reference-only columns")
+@argument("--fail-on", choices=["dataset", "column"], default="dataset", help="failing checks")
 def drift_cmd(magics: Any, line: str, cell: str | None) -> Any:
     args = parse_argstring(drift_cmd, line)
     if args.widget:
@@ -75,7 +77,11 @@ def drift_cmd(magics: Any, line: str, cell: str | None) -> Any:
 
         return drift_view(_side(magics, args.reference), _side(magics, args.current), args.column)
     return mlops.drift(
-        _side(magics, args.reference), _side(magics, args.current), columns=args.column
+        _side(magics, args.reference),
+        _side(magics, args.current),
+        columns=args.column,
+        missing=args.missing,
+        fail_on=args.fail_on,
     )
 
 
