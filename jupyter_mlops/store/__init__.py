@@ -18,7 +18,10 @@ __all__ = ["BlobRef", "BlobStore", "Database", "RunStatus", "Store", "get_store"
 
 
 class Store:
-    """A database and a blob store, migrated and with dead runs reaped on open."""
+    """A database and a blob store, migrated and with dead runs reaped on open.
+
+    A SQLite store in a folder that cannot be written opens read-only (see ``Database``).
+    """
 
     def __init__(self, tracking_uri: str, blob_root: str) -> None:
         self.tracking_uri = tracking_uri
@@ -29,7 +32,8 @@ class Store:
         from . import runs
 
         self.db.migrate()
-        runs.reap_stale_runs(self, timeout=config.heartbeat_timeout())
+        if not self.db.read_only:  # a read-only store is read as it is
+            runs.reap_stale_runs(self, timeout=config.heartbeat_timeout())
         return self
 
     def __repr__(self) -> str:

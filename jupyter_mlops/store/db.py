@@ -15,10 +15,11 @@ import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..errors import MlopsError, StoreError
@@ -42,11 +43,36 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def _sqlite_read_pragmas(dbapi_conn, _record) -> None:
+    # A read-only connection: no journal-mode change (that is a write).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA cache_size=-65536")
+    cur.close()
+
+
 def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
 
 
+def _writable(path: Path) -> bool:
+    """Whether files at ``path`` can be created and changed (a read-only mount says no to root too)."""
+    return os.access(path, os.W_OK)
+
+
+def read_only_reason(database: Path) -> str | None:
+    """Why an existing SQLite store cannot be written, or None when it can."""
+    if not _writable(database.parent):
+        return f"its folder {database.parent} cannot be written"
+    if database.exists() and not _writable(database):
+        return f"{database} cannot be written"
+    return None
+
+
 def make_engine(uri: str) -> Engine:
+    """A read-write engine (SQLite: WAL, busy timeout, foreign keys; any other URL as is)."""
     url = make_url(uri)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
@@ -58,26 +84,139 @@ def make_engine(uri: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def read_only_engine(database: Path) -> Engine:
+    """A SQLite engine that never writes: ``mode=ro``, else ``immutable=1``.
+
+    ``mode=ro`` sees a live writer's commits but needs the WAL's ``-shm`` file to
+    exist already (it cannot be created in a read-only folder); when it does not,
+    nobody is writing through this folder and ``immutable=1`` reads the file as is.
+    """
+    failure: SQLAlchemyError | None = None
+    for flags in ("mode=ro", "immutable=1"):
+        engine = create_engine(
+            f"sqlite:///file:{quote(str(database))}?{flags}&uri=true",
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+        event.listen(engine, "connect", _sqlite_read_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+            return engine
+        except SQLAlchemyError as exc:
+            failure = exc
+            engine.dispose()
+    raise store_error(failure, str(database)) from failure
+
+
+def store_error(exc: BaseException | None, where: str) -> StoreError:
+    """``exc`` from the database as a ``StoreError`` that says what happened and what to do."""
+    said = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    said_line = said[0] if said else type(exc).__name__
+    low = said_line.lower()
+    hint = next((h for keys, h in _HINTS if any(k in low for k in keys)), None)
+    if hint is None and isinstance(exc, OperationalError):
+        hint = "check that the store at {where} is reachable (MLOPS_HOME / MLOPS_TRACKING_URI)"
+    message = f"store operation failed and was rolled back: {said_line}"
+    if hint:
+        message += "; " + hint.format(where=where)
+    return StoreError(message)
+
+
+_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("readonly", "read-only", "read only"),
+        "the store at {where} is read-only: make it writable, or point MLOPS_HOME "
+        "(or MLOPS_TRACKING_URI) at a writable store",
+    ),
+    (("disk is full", "no space"), "the disk holding {where} is full: free some space, then retry"),
+    (
+        ("database is locked", "busy"),
+        "another process kept the store locked for over a minute: retry, or end the "
+        "process that holds a transaction open",
+    ),
+    (
+        ("unable to open",),
+        "cannot open {where}: check that its folder exists and can be read and written",
+    ),
+    (
+        ("not a database", "malformed"),
+        "{where} is not a readable jupyter-mlops store: point MLOPS_HOME (or "
+        "MLOPS_TRACKING_URI) at the store, or restore the file from a backup",
+    ),
+    (("disk i/o",), "the file system under {where} failed: check the disk, then retry"),
+)
+
+
 class Database:
-    """One database: its engine, managed sessions and schema migrations."""
+    """One database: its engine, managed sessions and schema migrations.
+
+    A SQLite store whose folder or file cannot be written opens read-only (said
+    once, as a warning): reads work, writes raise ``StoreError``.
+    """
 
     def __init__(self, uri: str) -> None:
         self.uri = uri
-        self.engine = make_engine(uri)
-        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        url = make_url(uri)
+        self.is_sqlite = url.get_backend_name() == "sqlite"
+        file = (
+            Path(url.database)
+            if self.is_sqlite and url.database not in (None, "", ":memory:")
+            else None
+        )
+        self.where = str(file) if file else url.render_as_string(hide_password=True)
+        self.read_only: str | None = None
+        if file is not None:
+            self._check_folder(file)
+            self.read_only = read_only_reason(file)
+        if self.read_only and file is not None:
+            self.engine = read_only_engine(file)
+            log.warning(
+                "the store at %s is read-only (%s): runs, models and snapshots can be "
+                "read, nothing can be written",
+                file.parent,
+                self.read_only,
+            )
+        else:
+            self.engine = make_engine(uri)
+
+    @staticmethod
+    def _check_folder(file: Path) -> None:
+        todo = "set MLOPS_HOME to a writable folder (or MLOPS_TRACKING_URI to another store)"
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the store folder {file.parent}: {exc.strerror}; {todo}"
+            ) from None
+        if not file.exists() and not _writable(file.parent):
+            raise StoreError(
+                f"there is no store at {file} and its folder cannot be written; {todo}"
+            )
+
+    @contextlib.contextmanager
+    def errors(self) -> Iterator[None]:
+        """Database errors inside become ``StoreError`` (with what to do)."""
+        try:
+            yield
+        except MlopsError:
+            raise
+        except SQLAlchemyError as exc:
+            raise store_error(exc, self.where) from exc
 
     @contextlib.contextmanager
     def session(self, write: bool = False) -> Iterator[Session]:
         """One transaction: commit on success, roll back on any error."""
-        try:
-            with self.engine.connect() as conn:
-                conn.info["write"] = write
-                with Session(bind=conn, expire_on_commit=False) as session, session.begin():
-                    yield session
-        except MlopsError:
-            raise
-        except SQLAlchemyError as exc:
-            raise StoreError(f"store operation failed and was rolled back: {exc}") from exc
+        if write and self.read_only:
+            raise StoreError(
+                f"the store at {self.where} is read-only ({self.read_only}); nothing was "
+                "written: make it writable, or point MLOPS_HOME (or MLOPS_TRACKING_URI) "
+                "at a writable store"
+            )
+        with self.errors(), self.engine.connect() as conn:
+            conn.info["write"] = write
+            with Session(bind=conn, expire_on_commit=False) as session, session.begin():
+                yield session
 
     # -- migrations -------------------------------------------------------
     def _alembic_config(self, conn):
@@ -91,7 +230,7 @@ class Database:
     def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
 
-        with self.engine.connect() as conn:
+        with self.errors(), self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     def head_revision(self) -> str:
@@ -108,9 +247,16 @@ class Database:
         from alembic.runtime.migration import MigrationContext
 
         head = self.head_revision()
-        if self.current_revision() == head:
+        current = self.current_revision()
+        if current == head:
             return
-        with self._migration_lock():
+        if self.read_only:
+            raise StoreError(
+                f"the store at {self.where} is read-only ({self.read_only}) and its schema "
+                f"is at revision {current or 'none'}, older than this jupyter-mlops needs "
+                f"({head}): open it once where it is writable to upgrade it"
+            )
+        with self.errors(), self._migration_lock():
             with self.engine.begin() as conn:
                 if MigrationContext.configure(conn).get_current_revision() == head:
                     return
