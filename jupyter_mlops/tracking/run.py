@@ -25,14 +25,24 @@ from typing import Any
 
 from .. import config
 from ..errors import InvalidArgument, MlopsError, NoActiveRun
-from ..store import Store
+from ..store import Store, metric_batches
 from ..store import runs as run_store
 from ..store.entities import ArtifactInfo, RunData, RunInfo, RunStatus
-from .validation import check_key, check_metric_value, check_step, param_to_text, tag_to_text
+from .validation import (
+    check_key,
+    check_metric_value,
+    check_step,
+    check_timestamp,
+    param_to_text,
+    tag_to_text,
+)
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 20000
+# Points the store refused that a run keeps for inspection (``Run.rejected_points``).
+MAX_KEPT_REJECTED = 1000
+REJECTED_TAG = "mlops.rejected_points"
 
 
 class Run:
@@ -47,9 +57,13 @@ class Run:
         # Held across swap + insert, so a flush (e.g. at run end or exit) waits for
         # one already under way on the keeper thread instead of racing past it.
         self._flush_lock = threading.Lock()
+        # Highest step per key; read and moved only under ``_lock``, so threads
+        # logging without ``step=`` never get the same step.
         self._steps: dict[str, int] = {}
         self._ended = info.status.terminal
         self._flush_error_reported = False
+        self.rejected_points: list[tuple[run_store.MetricRow, str]] = []
+        self._rejected_count = 0
 
     # -- identity ----------------------------------------------------------
     @property
@@ -121,15 +135,6 @@ class Run:
         checked = {check_key(k, "tag key"): tag_to_text(k, v) for k, v in tags.items()}
         run_store.set_tags(self.store, self.id, checked)
 
-    def _next_step(self, key: str, step: Any) -> int:
-        if step is None:
-            step = self._steps.get(key, -1) + 1
-        else:
-            step = check_step(step)
-        if step > self._steps.get(key, -1):
-            self._steps[key] = step
-        return step
-
     def log_metric(
         self, key: str, value: Any, step: int | None = None, timestamp: float | None = None
     ) -> None:
@@ -138,15 +143,16 @@ class Run:
             self._check_open("log metrics")
         key = check_key(key, "metric key")
         v = check_metric_value(key, value)
-        row = (
-            self.id,
-            key,
-            self._next_step(key, step),
-            time.time() if timestamp is None else timestamp,
-            v,
-        )
+        if step is not None:
+            step = check_step(step)
+        ts = time.time() if timestamp is None else check_timestamp(timestamp)
+        steps = self._steps
         with self._lock:
-            self._buf.append(row)
+            if step is None:
+                step = steps[key] = steps.get(key, -1) + 1
+            elif step > steps.get(key, -1):
+                steps[key] = step
+            self._buf.append((self.id, key, step, ts, v))
             full = len(self._buf) >= BATCH_SIZE
         if full:
             self.flush()
@@ -161,36 +167,63 @@ class Run:
         checked = [
             (check_key(k, "metric key"), check_metric_value(k, v)) for k, v in metrics.items()
         ]
-        ts = time.time() if timestamp is None else timestamp
-        rid = self.id
-        if step is None:
-            rows = [(rid, k, self._next_step(k, None), ts, v) for k, v in checked]
-        else:
+        ts = time.time() if timestamp is None else check_timestamp(timestamp)
+        if step is not None:
             step = check_step(step)
-            steps = self._steps
-            for k, _ in checked:
-                if step > steps.get(k, -1):
-                    steps[k] = step
-            rows = [(rid, k, step, ts, v) for k, v in checked]
+        rid = self.id
+        steps = self._steps
         with self._lock:
+            if step is None:
+                rows = []
+                for k, v in checked:
+                    n = steps[k] = steps.get(k, -1) + 1
+                    rows.append((rid, k, n, ts, v))
+            else:
+                for k, _ in checked:
+                    if step > steps.get(k, -1):
+                        steps[k] = step
+                rows = [(rid, k, step, ts, v) for k, v in checked]
             self._buf.extend(rows)
             full = len(self._buf) >= BATCH_SIZE
         if full:
             self.flush()
 
     def flush(self) -> None:
-        """Write buffered metric points now."""
+        """Write buffered metric points now.
+
+        Points the store refuses on their own (see ``store.metric_batches``) are
+        set aside in ``rejected_points``, counted in the ``mlops.rejected_points``
+        tag and warned about; the others are written. When the store itself
+        fails, every unwritten point stays buffered and the error is raised.
+        """
         with self._flush_lock:
             with self._lock:
                 rows, self._buf = self._buf, []
             if not rows:
                 return
             try:
-                run_store.insert_metrics(self.store, rows)
-            except Exception:
+                rejected = metric_batches.insert_isolating(self.store, rows)
+            except Exception as exc:
                 with self._lock:
-                    self._buf[:0] = rows
+                    self._buf[:0] = getattr(exc, "rows", rows)
                 raise
+            if rejected:
+                self._set_aside(rejected)
+
+    def _set_aside(self, rejected: list[tuple[run_store.MetricRow, str]]) -> None:
+        room = MAX_KEPT_REJECTED - len(self.rejected_points)
+        self.rejected_points.extend(rejected[: max(room, 0)])
+        self._rejected_count += len(rejected)
+        (_, key, step, _, value), why = rejected[0]
+        warnings.warn(
+            f"run {self.id[:8]}: {len(rejected)} metric point(s) refused by the store and set "
+            f"aside (the others were written), e.g. {key!r} step {step} value {value}: {why}",
+            stacklevel=3,
+        )
+        try:
+            run_store.set_tags(self.store, self.id, {REJECTED_TAG: str(self._rejected_count)})
+        except Exception as exc:
+            log.warning("run %s: could not tag refused points: %s", self.id[:8], exc)
 
     def log_artifact(
         self, path_or_bytes: str | os.PathLike | bytes, name: str | None = None

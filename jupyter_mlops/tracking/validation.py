@@ -11,7 +11,10 @@ Documented behaviour:
 * Metric values: real numbers (``int``, ``float``, numpy scalars, ``bool`` as
   0/1). ``NaN`` and ``±inf`` are stored and shown as such. Strings are refused,
   even numeric-looking ones: a metric is never guessed from text.
-* Steps: integers >= 0; by default each key counts its own steps from 0.
+* Steps: integers from 0 to ``2**63 - 1`` (a signed 64-bit integer, as every
+  store keeps them); by default each key counts its own steps from 0.
+* Timestamps: seconds since the epoch, finite, within the signed 64-bit range
+  once in milliseconds (as MLflow clients send them).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from ..errors import InvalidArgument
 MAX_KEY_LENGTH = 250
 MAX_PARAM_LENGTH = 6000
 MAX_TAG_LENGTH = 8000
+MAX_STEP = 2**63 - 1
+MAX_TIMESTAMP = MAX_STEP / 1000
 
 _KEY = re.compile(r"^[A-Za-z0-9_\-.:/ ]+$")
 _valid_keys: set[str] = set()
@@ -84,10 +89,17 @@ def check_metric_value(key: str, value: object) -> float:
     cls = value.__class__
     if cls is float:
         return value  # type: ignore[return-value]
-    if cls is int:
-        return float(value)  # type: ignore[arg-type]
-    if isinstance(value, numbers.Real) and not isinstance(value, str):
-        return float(value)
+    try:
+        if cls is int:
+            return float(value)  # type: ignore[arg-type]
+        if isinstance(value, numbers.Real) and not isinstance(value, str):
+            return float(value)
+    except OverflowError:
+        raise InvalidArgument(
+            f"metric {key!r}",
+            "a real number within a float's range (about ±1.8e308)",
+            f"{cls.__name__} beyond a float",  # never repr: a huge int may not print
+        ) from None
     if hasattr(value, "item") and getattr(value, "shape", None) == ():
         return check_metric_value(key, value.item())
     raise InvalidArgument(
@@ -97,16 +109,35 @@ def check_metric_value(key: str, value: object) -> float:
     )
 
 
+_STEP_EXPECTED = f"an integer from 0 to {MAX_STEP} (2**63 - 1)"
+
+
 def check_step(step: object) -> int:
-    if step.__class__ is int and step >= 0:  # type: ignore[operator]
+    if step.__class__ is int and 0 <= step <= MAX_STEP:  # type: ignore[operator]
         return step  # type: ignore[return-value]
     if isinstance(step, bool) or not isinstance(step, numbers.Integral):
-        if isinstance(step, float) and step.is_integer() and step >= 0:
+        if isinstance(step, float) and step.is_integer() and 0 <= step <= MAX_STEP:
             return int(step)
-        raise InvalidArgument("step", "an integer >= 0", step)
-    if step < 0:
-        raise InvalidArgument("step", "an integer >= 0", step)
+        raise InvalidArgument("step", _STEP_EXPECTED, step)
+    if not 0 <= step <= MAX_STEP:  # type: ignore[operator]
+        raise InvalidArgument("step", _STEP_EXPECTED, step)
     return int(step)
+
+
+def check_timestamp(timestamp: object) -> float:
+    """Seconds since the epoch that every store (and an MLflow client, in ms) can hold."""
+    if isinstance(timestamp, numbers.Real) and not isinstance(timestamp, bool):
+        try:
+            ts = float(timestamp)
+        except OverflowError:
+            ts = math.inf
+        if -MAX_TIMESTAMP <= ts <= MAX_TIMESTAMP:
+            return ts
+    raise InvalidArgument(
+        "timestamp",
+        f"seconds since the epoch: a finite number within ±{MAX_TIMESTAMP:.4g}",
+        timestamp,
+    )
 
 
 def is_nan(value: float) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -46,3 +47,49 @@ def test_eight_processes_log_80000_points(store):
         per_run = s.execute(select(Metric.run_id, func.count()).group_by(Metric.run_id)).all()
     assert total == 80_000
     assert sorted(n for _, n in per_run) == [10_000] * 8
+
+
+def _trace_run_module(frame, event, arg):
+    if frame.f_code.co_filename.endswith(os.path.join("tracking", "run.py")):
+        return _trace_lines
+    return None
+
+
+def _trace_lines(frame, event, arg):
+    time.sleep(0)  # give the other threads the interpreter between every two lines
+    return _trace_lines
+
+
+@pytest.mark.parametrize(("points", "traced"), [(20_000, False), (1_000, True)])
+def test_threads_logging_without_step_get_distinct_steps(mlops_home, monkeypatch, points, traced):
+    import threading
+
+    import jupyter_mlops as mlops
+
+    monkeypatch.setenv("MLOPS_FLUSH_INTERVAL", "3600")
+    run = mlops.start_run("threads")
+    start = threading.Barrier(4)
+
+    def writer(n: int) -> None:
+        start.wait()
+        for i in range(points):
+            if i % 2:
+                run.log_metric("m", float(n))
+            else:
+                run.log_metrics({"m": float(n)})
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    # A line tracer (as coverage or a debugger installs) that yields the interpreter
+    # between any two lines of run.py, so a race in there shows on every run.
+    threading.settrace(_trace_run_module if traced else None)
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        threading.settrace(None)
+    run.end()
+    steps = mlops.get_metric_history(run.id, "m")["step"].tolist()
+    assert len(steps) == 4 * points
+    assert sorted(steps) == list(range(4 * points))

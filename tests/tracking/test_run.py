@@ -145,3 +145,106 @@ def test_ending_twice_is_harmless_and_status_checked(mlops_home):
     assert run.end("FINISHED").status == "FAILED"
     with pytest.raises(mlops.InvalidArgument, match="status"):
         mlops.start_run("x").end("DONE")
+
+
+# -- out-of-range input and points the store refuses (issue 13, item 2) ---------
+@pytest.mark.parametrize("step", [2**63, 2**64 + 5, -1, 1.5])
+def test_steps_outside_the_64_bit_range_are_refused(mlops_home, step):
+    with mlops.start_run("steps") as run:
+        with pytest.raises(mlops.InvalidArgument, match="step"):
+            run.log_metric("m", 1.0, step=step)
+        with pytest.raises(mlops.InvalidArgument, match="step"):
+            run.log_metrics({"m": 1.0}, step=step)
+        run.log_metric("m", 1.0, step=2**63 - 1)
+    assert mlops.get_metric_history(run.id, "m")["step"].tolist() == [2**63 - 1]
+
+
+def test_numpy_step_outside_the_range_is_refused(mlops_home):
+    import numpy as np
+
+    with mlops.start_run("np-steps") as run:
+        with pytest.raises(mlops.InvalidArgument, match="step"):
+            run.log_metric("m", 1.0, step=np.uint64(2**63))
+        run.log_metric("m", 1.0, step=np.int64(3))
+    assert mlops.get_metric_history(run.id, "m")["step"].tolist() == [3]
+
+
+@pytest.mark.parametrize("ts", [1e300, -1e300, float("nan"), float("inf"), "now", True])
+def test_bad_timestamps_are_refused(mlops_home, ts):
+    with mlops.start_run("ts") as run:
+        with pytest.raises(mlops.InvalidArgument, match="timestamp"):
+            run.log_metric("m", 1.0, timestamp=ts)
+        with pytest.raises(mlops.InvalidArgument, match="timestamp"):
+            run.log_metrics({"m": 1.0}, timestamp=ts)
+        run.log_metric("m", 1.0, timestamp=1_700_000_000.5)
+    assert len(mlops.get_metric_history(run.id, "m")) == 1
+
+
+def test_integer_values_beyond_a_float_are_refused(mlops_home):
+    from fractions import Fraction
+
+    with mlops.start_run("huge") as run:
+        for value in (10**400, -(10**400), Fraction(10**400, 3)):
+            with pytest.raises(mlops.InvalidArgument, match="metric 'm'"):
+                run.log_metric("m", value)
+            with pytest.raises(mlops.InvalidArgument, match="metric 'm'"):
+                run.log_metrics({"m": value})
+        run.log_metric("m", 10**300)
+    assert mlops.get_run(run.id).metrics == {"m": 1e300}
+
+
+def test_a_point_the_store_refuses_does_not_take_the_others(store, monkeypatch):
+    monkeypatch.setenv("MLOPS_FLUSH_INTERVAL", "3600")
+    calls = []
+    real_insert = run_store.insert_metrics
+
+    def counting_insert(store, rows):
+        calls.append(len(rows))
+        return real_insert(store, rows)
+
+    monkeypatch.setattr(run_store, "insert_metrics", counting_insert)
+    run = mlops.start_run("one-bad-point")
+    for i in range(10_000):
+        run.log_metric("m", float(i))
+    # Past validation, as a bug or a future check might let one through.
+    run._buf.append((run.id, "m", 2**63, time.time(), 1.0))
+    with pytest.warns(UserWarning, match="1 metric point"):
+        for i in range(10_000, 20_000):
+            run.log_metric("m", float(i))
+    assert [r[2] for r in run._buf] == [19_999]  # the refused point is not put back
+    calls.clear()
+    run.log_metric("m", 1.0)
+    run.flush()
+    assert calls == [2], "the refused point must not be retried"
+    run.end()
+    data = mlops.get_run(run.id)
+    assert data.info.status == "FINISHED"
+    assert _stored_points(store, run.id) == 20_001  # 20,000 logged before, one after
+    assert data.tags["mlops.rejected_points"] == "1"
+    assert [(row[2], why.split(":")[0]) for row, why in run.rejected_points] == [
+        (2**63, "OverflowError")
+    ]
+
+
+def test_store_outage_is_not_mistaken_for_bad_points(store, monkeypatch):
+    from jupyter_mlops.errors import StoreError
+
+    monkeypatch.setenv("MLOPS_FLUSH_INTERVAL", "3600")
+    run = mlops.start_run("outage")
+    for i in range(100):
+        run.log_metric("m", float(i))
+    real_insert = run_store.insert_metrics
+    calls = []
+
+    def down(store, rows):
+        calls.append(len(rows))
+        raise StoreError("store operation failed and was rolled back: disk I/O error")
+
+    monkeypatch.setattr(run_store, "insert_metrics", down)
+    with pytest.raises(StoreError):
+        run.flush()
+    assert calls == [100] and len(run._buf) == 100  # no bisecting, nothing set aside
+    monkeypatch.setattr(run_store, "insert_metrics", real_insert)
+    run.end()
+    assert _stored_points(store, run.id) == 100
+    assert "mlops.rejected_points" not in mlops.get_run(run.id).tags
