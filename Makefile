@@ -4,7 +4,10 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 JLPM    := $(abspath $(VENV))/bin/jlpm
 LABEXT  := labextension
-BUILT   := jupyter_mlops/labextension/package.json
+BUILT_DIR := jupyter_mlops/labextension
+BUILT   := $(BUILT_DIR)/package.json
+# Where pip installed the extension's shared data (a copy, not a link).
+SHARED  := $(VENV)/share/jupyter/labextensions/jupyter-mlops
 PYTEST_ARGS ?=
 
 .PHONY: install labext jstest demo test lint format lab bench clean
@@ -22,13 +25,13 @@ $(STAMP): pyproject.toml $(PY)
 
 install: $(STAMP)
 
-# pip install built the extension; rebuild it (and link it into the venv)
-# only when its sources changed since.
+# pip install built the extension; rebuild it (and copy it into the venv's
+# shared data, where JupyterLab reads it) only when its sources changed since.
 labext: install
 	@if [ ! -f $(BUILT) ] || [ -n "$$(find $(LABEXT)/src $(LABEXT)/style $(LABEXT)/schema $(LABEXT)/package.json -newer $(BUILT) | head -1)" ]; then \
 		echo "building the lab extension"; \
-		cd $(LABEXT) && $(JLPM) install && $(JLPM) build && cd .. && \
-		$(VENV)/bin/jupyter labextension develop --overwrite . ; \
+		cd $(LABEXT) && $(JLPM) install && PATH="$(abspath $(VENV))/bin:$$PATH" $(JLPM) build && cd .. && \
+		rm -rf $(SHARED)/static $(SHARED)/schemas && cp -r $(BUILT_DIR)/static $(BUILT_DIR)/schemas $(BUILT) $(SHARED)/ ; \
 	fi
 
 # jest: the side panel's API client and state logic.

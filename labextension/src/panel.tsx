@@ -1,25 +1,18 @@
 import { ReactWidget } from '@jupyterlab/ui-components';
-import React, { useEffect, useState } from 'react';
+import React, { useState } from 'react';
 
-import { api, IServerSettings } from './api';
-import { ErrorLine } from './components/common';
+import { ErrorLine, ModelContext, useModel, useResource } from './components/common';
 import { EventsSection } from './components/Events';
 import { RunsSection } from './components/Runs';
+import { MlopsModel } from './model';
 import { SECTIONS } from './sections';
 import { IPanelSettings, versionProblem } from './state';
 
 /** The left side panel: version check, then one tab per part of the core the server has. */
 export function MlopsPanel(props: { settings: IPanelSettings }): JSX.Element {
-  const [server, setServer] = useState<IServerSettings | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const model = useModel();
+  const { value: server, error } = useResource(model.server);
   const [tab, setTab] = useState('runs');
-
-  useEffect(() => {
-    api
-      .settings()
-      .then(setServer)
-      .catch(setError);
-  }, []);
 
   if (error) {
     return (
@@ -45,7 +38,11 @@ export function MlopsPanel(props: { settings: IPanelSettings }): JSX.Element {
   }
   const s = props.settings;
   const tabs = [
-    { id: 'runs', label: 'Runs', render: () => <RunsSection {...s} /> },
+    {
+      id: 'runs',
+      label: 'Runs',
+      render: () => <RunsSection defaultExperiment={s.defaultExperiment} pageSize={s.pageSize} />
+    },
     ...SECTIONS.filter(x => server.features[x.feature]).map(x => ({
       id: x.id,
       label: x.label,
@@ -54,7 +51,7 @@ export function MlopsPanel(props: { settings: IPanelSettings }): JSX.Element {
     {
       id: 'events',
       label: 'Events',
-      render: () => <EventsSection refreshInterval={s.refreshInterval} />
+      render: () => <EventsSection />
     }
   ];
   const current = tabs.find(t => t.id === tab) ?? tabs[0];
@@ -86,20 +83,34 @@ export function MlopsPanel(props: { settings: IPanelSettings }): JSX.Element {
   );
 }
 
+/** The side panel; it owns the one model every section reads. */
 export class MlopsPanelWidget extends ReactWidget {
   constructor(private _settings: IPanelSettings) {
     super();
+    this.model = new MlopsModel({ interval: _settings.refreshInterval });
     this.id = 'jupyter-mlops-panel';
     this.addClass('jp-mlops-panel-widget');
     this.title.caption = 'MLOps: runs, data, models, pipelines';
   }
 
+  readonly model: MlopsModel;
+
   set settings(value: IPanelSettings) {
     this._settings = value;
+    this.model.setInterval(value.refreshInterval);
     this.update();
   }
 
+  dispose(): void {
+    this.model.dispose();
+    super.dispose();
+  }
+
   render(): JSX.Element {
-    return <MlopsPanel key={JSON.stringify(this._settings)} settings={this._settings} />;
+    return (
+      <ModelContext.Provider value={this.model}>
+        <MlopsPanel key={JSON.stringify(this._settings)} settings={this._settings} />
+      </ModelContext.Provider>
+    );
   }
 }

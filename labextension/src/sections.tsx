@@ -25,6 +25,6 @@ export const SECTIONS: ISection[] = [
     id: 'pipelines',
     label: 'Pipelines',
     feature: 'pipelines',
-    render: s => <PipelinesSection refreshInterval={s.refreshInterval} />
+    render: () => <PipelinesSection />
   }
 ];

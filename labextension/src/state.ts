@@ -4,7 +4,10 @@
  */
 import type { IEvent, IFigure, IMetricSeries, IRunRow, IRunsPage } from './api';
 
-export const CLIENT_VERSION = '0.1.0';
+declare const require: (path: string) => { version: string };
+
+/** The panel's version: the one in package.json, which the Python package reads too. */
+export const CLIENT_VERSION: string = require('../package.json').version;
 
 /**
  * The frontend only runs against the server of its own version; a mismatch

@@ -1,13 +1,15 @@
 import React, { useEffect, useState } from 'react';
 
-import { api, IDriftReport, ISnapshot } from '../api';
+import { IDriftReport } from '../api';
 import { defaultDriftPair, formatValue } from '../state';
-import { ErrorLine } from './common';
+import { ErrorLine, useModel, useResource } from './common';
 import { Plot } from './Plot';
 
 /** Pick a reference and a current snapshot; see the core's drift report and figure. */
 export function DriftSection(): JSX.Element {
-  const [snapshots, setSnapshots] = useState<ISnapshot[]>([]);
+  const model = useModel();
+  const list = useResource(model.snapshots);
+  const snapshots = list.value ?? [];
   const [reference, setReference] = useState('');
   const [current, setCurrent] = useState('');
   const [column, setColumn] = useState('');
@@ -15,23 +17,17 @@ export function DriftSection(): JSX.Element {
   const [error, setError] = useState<unknown>(null);
 
   useEffect(() => {
-    api
-      .snapshots()
-      .then(r => {
-        setSnapshots(r.snapshots);
-        const pair = defaultDriftPair(r.snapshots);
-        if (pair) {
-          setReference(pair[0]);
-          setCurrent(pair[1]);
-        }
-      })
-      .catch(setError);
-  }, []);
+    const pair = list.value ? defaultDriftPair(list.value) : null;
+    if (pair && !reference && !current) {
+      setReference(pair[0]);
+      setCurrent(pair[1]);
+    }
+  }, [list.value]);
 
   const compare = async (col = column) => {
     setError(null);
     try {
-      setReport(await api.drift(reference, current, col || undefined));
+      setReport(await model.client.drift(reference, current, col || undefined));
     } catch (err) {
       setError(err);
       setReport(null);
@@ -65,7 +61,7 @@ export function DriftSection(): JSX.Element {
           Compare
         </button>
       </div>
-      <ErrorLine error={error} />
+      <ErrorLine error={error ?? list.error} />
       {report && (
         <div aria-label="Drift report">
           <div className={report.drifted ? 'jp-mlops-error' : 'jp-mlops-ok'} role="status">

@@ -1,35 +1,20 @@
-import React, { useCallback, useEffect, useRef, useState } from 'react';
+import React, { useEffect, useState } from 'react';
 
-import { api, IEvent } from '../api';
-import { mergeEvents, newestEventId } from '../state';
-import { ErrorLine, formatTime, useInterval } from './common';
+import { ErrorLine, formatTime, useModel, useResource } from './common';
 
 /** The events feed: who did what, when and why; new events arrive while it is open. */
-export function EventsSection(props: { refreshInterval: number }): JSX.Element {
-  const [kind, setKind] = useState('');
-  const [events, setEvents] = useState<IEvent[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const known = useRef<IEvent[]>([]);
-
-  const load = useCallback(
-    async (fresh: boolean) => {
-      try {
-        const after = fresh ? 0 : newestEventId(known.current);
-        const reply = await api.events({ kind: kind || undefined, limit: 100, after_id: after });
-        known.current = fresh ? reply.events : mergeEvents(known.current, reply.events);
-        setEvents(known.current);
-        setError(null);
-      } catch (err) {
-        setError(err);
-      }
-    },
-    [kind]
-  );
-
+export function EventsSection(): JSX.Element {
+  const model = useModel();
+  const [kind, setKind] = useState(model.eventKind);
+  // Before watching: the first watch then fetches this kind, once.
   useEffect(() => {
-    void load(true);
-  }, [load]);
-  useInterval(() => void load(false), props.refreshInterval);
+    if (model.eventKind !== kind) {
+      void model.setEventKind(kind);
+    }
+  }, [model, kind]);
+  const feed = useResource(model.events);
+  const events = feed.value ?? [];
+  const error = feed.error;
 
   return (
     <div className="jp-mlops-section" aria-label="Events">
@@ -42,7 +27,7 @@ export function EventsSection(props: { refreshInterval: number }): JSX.Element {
           <option value="snapshot.*">snapshots</option>
           <option value="pipeline.*">pipelines</option>
         </select>
-        <button className="jp-mlops-button" onClick={() => void load(true)}>
+        <button className="jp-mlops-button" onClick={() => void model.setEventKind(kind)}>
           Refresh
         </button>
       </div>

@@ -1,33 +1,17 @@
-import React, { useCallback, useEffect, useState } from 'react';
+import React, { useState } from 'react';
 
-import { api, IJob, IPipeline } from '../api';
-import { jobDone, parseParams } from '../state';
-import { ErrorLine, formatTime, useInterval } from './common';
+import { parseParams } from '../state';
+import { ErrorLine, formatTime, useModel, useResource } from './common';
 
 /** Promoted pipelines; start a run in the background and watch its state. */
-export function PipelinesSection(props: { refreshInterval: number }): JSX.Element {
-  const [pipelines, setPipelines] = useState<IPipeline[]>([]);
-  const [jobs, setJobs] = useState<IJob[]>([]);
+export function PipelinesSection(): JSX.Element {
+  const model = useModel();
+  const state = useResource(model.pipelines);
+  const pipelines = state.value?.pipelines ?? [];
+  const jobs = state.value?.jobs ?? [];
   const [params, setParams] = useState<Record<string, string>>({});
-  const [error, setError] = useState<unknown>(null);
-
-  const load = useCallback(async () => {
-    try {
-      const [p, j] = await Promise.all([api.pipelines(), api.jobs()]);
-      setPipelines(p.pipelines);
-      setJobs(j.jobs);
-    } catch (err) {
-      setError(err);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
-  useInterval(() => {
-    if (jobs.some(j => !jobDone(j.state))) {
-      void load();
-    }
-  }, props.refreshInterval);
+  const [actionError, setError] = useState<unknown>(null);
+  const error = actionError ?? state.error;
 
   const start = async (name: string) => {
     const parsed = parseParams(params[name] ?? '');
@@ -36,9 +20,9 @@ export function PipelinesSection(props: { refreshInterval: number }): JSX.Elemen
       return;
     }
     try {
-      await api.runPipeline(name, parsed.params);
+      await model.client.runPipeline(name, parsed.params);
       setError(null);
-      await load();
+      await model.pipelines.refresh();
     } catch (err) {
       setError(err);
     }

@@ -1,27 +1,17 @@
 import React, { useCallback, useEffect, useState } from 'react';
 
-import { api, IAliasMove, IGateCheck, IModel, IModelVersion, MlopsAPIError } from '../api';
+import { IAliasMove, IGateCheck, IModelVersion, MlopsAPIError } from '../api';
 import { aliasMoveProblem } from '../state';
-import { ErrorLine, formatTime, KeyValues } from './common';
+import { ErrorLine, formatTime, KeyValues, useModel, useResource } from './common';
 
 /** Models, their versions and aliases; move an alias with a reason (through the gates). */
 export function RegistrySection(): JSX.Element {
-  const [models, setModels] = useState<IModel[]>([]);
-  const [selected, setSelected] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  const load = useCallback(() => {
-    api
-      .models()
-      .then(r => {
-        setModels(r.models);
-        if (!selected && r.models.length) {
-          setSelected(r.models[0].name);
-        }
-      })
-      .catch(setError);
-  }, [selected]);
-  useEffect(load, []);
+  const model = useModel();
+  const list = useResource(model.models);
+  const models = list.value ?? [];
+  const error = list.error;
+  const [picked, setSelected] = useState<string | null>(null);
+  const selected = picked ?? models[0]?.name ?? null;
 
   return (
     <div className="jp-mlops-section" aria-label="Registry">
@@ -59,12 +49,13 @@ export function RegistrySection(): JSX.Element {
           )}
         </tbody>
       </table>
-      {selected && <ModelDetail name={selected} onMoved={load} />}
+      {selected && <ModelDetail name={selected} onMoved={() => void model.models.refresh()} />}
     </div>
   );
 }
 
 function ModelDetail(props: { name: string; onMoved: () => void }): JSX.Element {
+  const model = useModel();
   const [versions, setVersions] = useState<IModelVersion[]>([]);
   const [moves, setMoves] = useState<IAliasMove[]>([]);
   const [lineage, setLineage] = useState<any>(null);
@@ -76,14 +67,14 @@ function ModelDetail(props: { name: string; onMoved: () => void }): JSX.Element 
 
   const load = useCallback(async () => {
     try {
-      const [detail, history] = await Promise.all([api.model(props.name), api.aliasMoves(props.name)]);
+      const [detail, history] = await Promise.all([model.client.model(props.name), model.client.aliasMoves(props.name)]);
       setVersions(detail.versions);
       setMoves(history.moves);
       setError(null);
     } catch (err) {
       setError(err);
     }
-  }, [props.name]);
+  }, [model, props.name]);
   useEffect(() => {
     void load();
     setLineage(null);
@@ -106,7 +97,7 @@ function ModelDetail(props: { name: string; onMoved: () => void }): JSX.Element 
       }
     }
     try {
-      const r = await api.moveAlias(props.name, form.alias.trim(), {
+      const r = await model.client.moveAlias(props.name, form.alias.trim(), {
         version: Number(form.version),
         reason: form.reason.trim(),
         ...(Object.keys(require).length ? { require } : {})
@@ -147,7 +138,7 @@ function ModelDetail(props: { name: string; onMoved: () => void }): JSX.Element 
               key={v.version}
               className="jp-mlops-clickable"
               onClick={() =>
-                api
+                model.client
                   .lineage(props.name, v.version)
                   .then(setLineage)
                   .catch(setError)

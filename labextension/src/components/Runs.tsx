@@ -1,78 +1,64 @@
-import React, { useCallback, useEffect, useRef, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 
-import { api, IFigure, IRunDetail, IRunRow, IRunsPage } from '../api';
+import { IFigure, IRunRow } from '../api';
 import {
   anyRunning,
   changedRuns,
   formatDuration,
   formatValue,
   IRunsQuery,
-  metricFigure,
   nextPage,
   pageLabel,
-  previousPage,
-  runsQueryParams
+  previousPage
 } from '../state';
-import { ErrorLine, formatTime, KeyValues, StatusBadge, useInterval } from './common';
+import { ErrorLine, formatTime, KeyValues, StatusBadge, useModel, useResource } from './common';
 import { Plot } from './Plot';
 
 export interface IRunsProps {
-  refreshInterval: number;
   defaultExperiment: string;
   pageSize: number;
 }
 
 /** The live runs list: filter, sort, page; click a run for its details and metric plots. */
 export function RunsSection(props: IRunsProps): JSX.Element {
-  const [query, setQuery] = useState<IRunsQuery>({
-    experiment: props.defaultExperiment,
-    filter: '',
-    orderBy: '',
-    offset: 0,
-    limit: props.pageSize
-  });
-  const [draft, setDraft] = useState({ filter: '', orderBy: '' });
-  const [experiments, setExperiments] = useState<string[]>([]);
-  const [page, setPage] = useState<IRunsPage | null>(null);
-  const [changed, setChanged] = useState<Set<string>>(new Set());
-  const [error, setError] = useState<unknown>(null);
+  const model = useModel();
+  const [query, setQuery] = useState<IRunsQuery>(
+    () =>
+      model.runsQuery ?? {
+        experiment: props.defaultExperiment,
+        filter: '',
+        orderBy: '',
+        offset: 0,
+        limit: props.pageSize
+      }
+  );
+  const [draft, setDraft] = useState({ filter: query.filter, orderBy: query.orderBy });
   const [selected, setSelected] = useState<string | null>(null);
   const [checked, setChecked] = useState<string[]>([]);
   const [comparison, setComparison] = useState<{ curves: IFigure; latest: IFigure } | null>(null);
-  const previous = useRef<IRunRow[]>([]);
+  const [actionError, setActionError] = useState<unknown>(null);
+  // Before watching: the first watch then fetches this query, once.
+  useEffect(() => {
+    if (model.runsQuery !== query) {
+      void model.setRunsQuery(query);
+    }
+  }, [model, query]);
+  const runs = useResource(model.runs);
+  const experiments = useResource(model.experiments).value ?? [];
+  const page = runs.value;
+  const changed = useChangedRuns(page?.runs ?? null);
 
   const toggle = (id: string) =>
     setChecked(checked.includes(id) ? checked.filter(c => c !== id) : [...checked, id]);
   const compare = async () => {
     try {
-      setComparison(await api.compare(checked));
-      setError(null);
+      setComparison(await model.client.compare(checked));
+      setActionError(null);
     } catch (err) {
-      setError(err);
+      setActionError(err);
     }
   };
-
-  const load = useCallback(async () => {
-    try {
-      const [result, exps] = await Promise.all([
-        api.runs(runsQueryParams(query)),
-        api.experiments()
-      ]);
-      setChanged(previous.current.length ? changedRuns(previous.current, result.runs) : new Set());
-      previous.current = result.runs;
-      setPage(result);
-      setExperiments(exps.experiments.map(e => e.name));
-      setError(null);
-    } catch (err) {
-      setError(err);
-    }
-  }, [query]);
-
-  useEffect(() => {
-    previous.current = [];
-    void load();
-  }, [load]);
-  useInterval(() => void load(), props.refreshInterval);
+  const error = actionError ?? runs.error;
 
   const apply = (e: React.FormEvent) => {
     e.preventDefault();
@@ -109,7 +95,7 @@ export function RunsSection(props: IRunsProps): JSX.Element {
         <button type="submit" className="jp-mlops-button">
           Apply
         </button>
-        <button type="button" className="jp-mlops-button" onClick={() => void load()}>
+        <button type="button" className="jp-mlops-button" onClick={() => void model.runs.refresh()}>
           Refresh
         </button>
       </form>
@@ -198,62 +184,65 @@ export function RunsSection(props: IRunsProps): JSX.Element {
         </>
       )}
       {selected && (
-        <RunDetail runId={selected} refreshInterval={props.refreshInterval} onTagged={load} />
+        <RunDetail runId={selected} onTagged={() => void model.runs.refresh()} />
       )}
     </div>
   );
 }
 
+/** Which runs of the page are new or changed since the previous answer (highlighted while a notebook logs). */
+function useChangedRuns(runs: IRunRow[] | null): Set<string> {
+  const previous = useRef<IRunRow[] | null>(null);
+  const [changed, setChanged] = useState<Set<string>>(new Set());
+  useEffect(() => {
+    if (runs === null) {
+      previous.current = null;
+      return;
+    }
+    setChanged(previous.current ? changedRuns(previous.current, runs) : new Set());
+    previous.current = runs;
+  }, [runs]);
+  return changed;
+}
+
 /** One run: attributes, params, metrics (click one to plot it), tags, artifacts. */
-export function RunDetail(props: {
-  runId: string;
-  refreshInterval: number;
-  onTagged: () => void;
-}): JSX.Element {
-  const [detail, setDetail] = useState<IRunDetail | null>(null);
+export function RunDetail(props: { runId: string; onTagged: () => void }): JSX.Element {
+  const model = useModel();
+  const resource = model.run(props.runId);
+  const { value: detail, error: loadError } = useResource(resource);
   const [metric, setMetric] = useState<string | null>(null);
   const [figure, setFigure] = useState<IFigure | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
   const [tag, setTag] = useState({ key: '', value: '' });
-
-  const load = useCallback(async () => {
-    try {
-      const d = await api.run(props.runId);
-      setDetail(d);
-      const key = metric ?? Object.keys(d.metrics)[0] ?? null;
-      if (key) {
-        setMetric(key);
-        const series = await api.metric(d.info.run_id, key);
-        setFigure(series.figure ?? metricFigure([series])); // the core's figure when sent
-      } else {
-        setFigure(null);
-      }
-      setError(null);
-    } catch (err) {
-      setError(err);
-    }
-  }, [props.runId, metric]);
+  const key = metric ?? (detail ? Object.keys(detail.metrics)[0] ?? null : null);
 
   useEffect(() => {
-    void load();
-  }, [load]);
-  useInterval(() => {
-    if (detail?.info.status === 'RUNNING') {
-      void load();
+    let current = true; // a slower answer for the previous metric must not replace this one
+    if (!detail || !key) {
+      setFigure(null);
+      return;
     }
-  }, props.refreshInterval);
+    model.client
+      .metric(detail.info.run_id, key)
+      .then(series => current && setFigure(series.figure ?? null))
+      .catch(err => current && setActionError(err));
+    return () => {
+      current = false;
+    };
+  }, [model, detail, key]);
 
   const addTag = async (e: React.FormEvent) => {
     e.preventDefault();
     try {
-      await api.tagRun(props.runId, { [tag.key]: tag.value });
+      await model.client.tagRun(props.runId, { [tag.key]: tag.value });
       setTag({ key: '', value: '' });
-      await load();
+      await resource.refresh();
       props.onTagged();
     } catch (err) {
-      setError(err);
+      setActionError(err);
     }
   };
+  const error = actionError ?? loadError;
 
   if (!detail) {
     return <ErrorLine error={error} />;
@@ -284,10 +273,10 @@ export function RunDetail(props: {
         values={Object.fromEntries(
           Object.entries(detail.metrics).map(([k, v]) => [k, formatValue(v)])
         )}
-        picked={metric}
+        picked={key}
         onPick={setMetric}
       />
-      {figure && <Plot figure={figure} label={`metric ${metric}`} />}
+      {figure && <Plot figure={figure} label={`metric ${key}`} />}
       <KeyValues title="Params" values={detail.params} />
       <KeyValues title="Tags" values={detail.tags} />
       <form className="jp-mlops-toolbar" onSubmit={addTag}>

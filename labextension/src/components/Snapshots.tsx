@@ -1,22 +1,17 @@
 import React, { useEffect, useState } from 'react';
 
-import { api, IColumnSummary, ISnapshot, ISnapshotDetail } from '../api';
+import { IColumnSummary, ISnapshotDetail } from '../api';
 import { categoriesFigure, formatValue, histogramFigure } from '../state';
-import { ErrorLine, formatTime, KeyValues } from './common';
+import { ErrorLine, formatTime, KeyValues, useModel, useResource } from './common';
 import { Plot } from './Plot';
 
 /** Snapshots newest first; click one for its column profiles. */
 export function SnapshotsSection(): JSX.Element {
-  const [snapshots, setSnapshots] = useState<ISnapshot[]>([]);
+  const model = useModel();
+  const list = useResource(model.snapshots);
+  const snapshots = list.value ?? [];
+  const error = list.error;
   const [selected, setSelected] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  useEffect(() => {
-    api
-      .snapshots()
-      .then(r => setSnapshots(r.snapshots))
-      .catch(setError);
-  }, []);
 
   return (
     <div className="jp-mlops-section" aria-label="Snapshots">
@@ -87,12 +82,20 @@ function ColumnProfile(props: { name: string; column: IColumnSummary }): JSX.Ele
 }
 
 export function SnapshotProfile(props: { snapshotRef: string }): JSX.Element {
+  const model = useModel();
   const [detail, setDetail] = useState<ISnapshotDetail | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
+    let current = true;
     setDetail(null);
-    api.snapshot(props.snapshotRef).then(setDetail).catch(setError);
-  }, [props.snapshotRef]);
+    model.client
+      .snapshot(props.snapshotRef)
+      .then(d => current && setDetail(d))
+      .catch(err => current && setError(err));
+    return () => {
+      current = false;
+    };
+  }, [model, props.snapshotRef]);
   if (!detail) {
     return <ErrorLine error={error} />;
   }

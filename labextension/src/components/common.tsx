@@ -1,6 +1,7 @@
-import React, { useEffect, useRef } from 'react';
+import React, { createContext, useContext, useEffect, useState } from 'react';
 
 import { MlopsAPIError } from '../api';
+import type { MlopsModel, Resource } from '../model';
 import { statusBadge } from '../state';
 
 export function StatusBadge(props: { status: string }): JSX.Element {
@@ -57,17 +58,33 @@ export function KeyValues(props: {
   );
 }
 
-/** Call `fn` every `seconds` (0 turns it off); the latest `fn` is always used. */
-export function useInterval(fn: () => void, seconds: number): void {
-  const saved = useRef(fn);
-  saved.current = fn;
+/** The panel's model, provided once by the panel widget. */
+export const ModelContext = createContext<MlopsModel | null>(null);
+
+export function useModel(): MlopsModel {
+  const model = useContext(ModelContext);
+  if (!model) {
+    throw new Error('jupyter-mlops: a section was rendered outside the panel model');
+  }
+  return model;
+}
+
+/**
+ * Watch a resource of the model while the component is mounted: it is
+ * polled only while some component watches it, and re-renders on change.
+ */
+export function useResource<T>(resource: Resource<T>): { value: T | null; error: unknown; loading: boolean } {
+  const [, setVersion] = useState(0);
   useEffect(() => {
-    if (!seconds || seconds <= 0) {
-      return;
-    }
-    const id = window.setInterval(() => saved.current(), seconds * 1000);
-    return () => window.clearInterval(id);
-  }, [seconds]);
+    const onChange = () => setVersion(v => v + 1);
+    resource.changed.connect(onChange);
+    const watch = resource.watch();
+    return () => {
+      resource.changed.disconnect(onChange);
+      watch.dispose();
+    };
+  }, [resource]);
+  return { value: resource.value, error: resource.error, loading: resource.loading };
 }
 
 export function formatTime(epoch: number | null | undefined): string {
