@@ -425,29 +425,40 @@ def metric_keys(store: Store, run_id: str) -> list[str]:
 def add_artifact(
     store: Store, run_id: str, name: str, digest: str, size: int, media_type: str | None
 ) -> ArtifactInfo:
+    return add_artifacts(store, run_id, [(name, digest, size, media_type)])[0]
+
+
+def add_artifacts(
+    store: Store, run_id: str, items: Sequence[tuple[str, str, int, str | None]]
+) -> list[ArtifactInfo]:
+    """Record (name, digest, size, media type) artifacts in one transaction: all or none."""
     now = time.time()
+    out: list[ArtifactInfo] = []
     with store.db.session(write=True) as s:
         row, _ = _load_run(s, run_id)
         _require_running(row, "logging artifacts")
-        existing = s.get(Artifact, (run_id, name))
-        if existing is not None:
-            if existing.digest != digest:
-                raise Conflict(
-                    f"run {run_id[:8]} already has an artifact {name!r} with other content; "
-                    "artifacts are immutable, log it under another name"
+        for name, digest, size, media_type in items:
+            existing = s.get(Artifact, (run_id, name))
+            if existing is not None:
+                if existing.digest != digest:
+                    raise Conflict(
+                        f"run {run_id[:8]} already has an artifact {name!r} with other content; "
+                        "artifacts are immutable, log it under another name"
+                    )
+                out.append(_artifact_info(existing))
+                continue
+            s.execute(
+                insert(Artifact).values(
+                    run_id=run_id,
+                    name=name,
+                    digest=digest,
+                    size=size,
+                    media_type=media_type,
+                    created_at=now,
                 )
-            return _artifact_info(existing)
-        s.execute(
-            insert(Artifact).values(
-                run_id=run_id,
-                name=name,
-                digest=digest,
-                size=size,
-                media_type=media_type,
-                created_at=now,
             )
-        )
-    return ArtifactInfo(run_id, name, digest, size, media_type, now)
+            out.append(ArtifactInfo(run_id, name, digest, size, media_type, now))
+    return out
 
 
 def _artifact_info(a: Artifact) -> ArtifactInfo:

@@ -10,6 +10,7 @@ every run this process has open.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import logging
 import mimetypes
 import os
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import config
-from ..errors import InvalidArgument, MlopsError, NoActiveRun
+from ..errors import Conflict, InvalidArgument, MlopsError, NoActiveRun
 from ..store import Store, metric_batches
 from ..store import runs as run_store
 from ..store.entities import ArtifactInfo, RunData, RunInfo, RunStatus
@@ -257,21 +258,28 @@ class Run:
                     self.store, self.id, base, ref.digest, ref.size, _media_type(base)
                 )
             ]
-        logged = []
-        for file in sorted(p for p in path.rglob("*") if p.is_file()):
-            rel = f"{base}/{file.relative_to(path).as_posix()}"
+        return self._log_folder(path, base)
+
+    def _log_folder(self, path: Path, base: str) -> list[ArtifactInfo]:
+        """Every name checked, and every clash with a stored artifact found, before any
+        blob is written; then the rows go in one transaction: all the files or none."""
+        files = {
+            check_key(f"{base}/{file.relative_to(path).as_posix()}", "name"): file
+            for file in sorted(p for p in path.rglob("*") if p.is_file())
+        }
+        stored = {a.name: a.digest for a in run_store.list_artifacts(self.store, self.id)}
+        for name in files.keys() & stored.keys():
+            with files[name].open("rb") as f:
+                if hashlib.file_digest(f, "sha256").hexdigest() != stored[name]:
+                    raise Conflict(
+                        f"run {self.id[:8]} already has an artifact {name!r} with other "
+                        "content; artifacts are immutable, log the folder under another name"
+                    )
+        items = []
+        for name, file in files.items():
             ref = self.store.blobs.put_file(file)
-            logged.append(
-                run_store.add_artifact(
-                    self.store,
-                    self.id,
-                    check_key(rel, "name"),
-                    ref.digest,
-                    ref.size,
-                    _media_type(rel),
-                )
-            )
-        return logged
+            items.append((name, ref.digest, ref.size, _media_type(name)))
+        return run_store.add_artifacts(self.store, self.id, items)
 
     # -- ending ------------------------------------------------------------
     def end(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -216,6 +217,41 @@ def test_artifacts_bytes_files_and_folders(any_store, tmp_path):
     assert out.read_text() == "x\n1\n"
     with pytest.raises(NotFound, match="has no artifact 'nope'"):
         mlops.load_artifact(run.id, "nope")
+
+
+def _blob_files(store) -> set[str]:
+    return {p.name for p in Path(store.blobs.root).rglob("*") if p.is_file()}
+
+
+def test_folder_with_a_bad_name_deep_inside_stores_nothing(store, tmp_path):
+    folder = tmp_path / "out"
+    (folder / "deep" / "er").mkdir(parents=True)
+    (folder / "a.txt").write_text("first")
+    (folder / "b.txt").write_text("second")
+    (folder / "deep" / "er" / "bad*name.txt").write_text("third")
+    with mlops.start_run("atomic") as run:
+        before = _blob_files(store)
+        with pytest.raises(InvalidArgument, match="name") as err:
+            mlops.log_artifact(folder)
+        assert "bad*name.txt" in str(err.value)
+        assert mlops.list_artifacts(run.id) == []
+        assert _blob_files(store) == before
+
+
+def test_folder_clashing_with_an_artifact_stores_nothing(store, tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "a.txt").write_text("new a")
+    (folder / "z.txt").write_text("new z")
+    with mlops.start_run("clash") as run:
+        mlops.log_artifact(b"old z", "out/z.txt")
+        before = _blob_files(store)
+        with pytest.raises(Conflict, match="out/z.txt"):
+            mlops.log_artifact(folder)
+        assert [a.name for a in mlops.list_artifacts(run.id)] == ["out/z.txt"]
+        assert _blob_files(store) == before
+        (folder / "z.txt").write_text("old z")  # the same content again is fine
+        assert [a.name for a in mlops.log_artifact(folder)] == ["out/a.txt", "out/z.txt"]
 
 
 def test_run_id_prefix(mlops_home):
