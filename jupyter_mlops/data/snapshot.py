@@ -5,7 +5,8 @@
 nothing is written; if another name holds it, its Parquet and profile blobs
 are reused. Otherwise the Parquet file is written (in a thread, while the
 profile is computed), both go to the content-addressed blob store, and one
-transaction adds the row ``train@N``, the run-input link and an event.
+transaction (in ``store/snapshots.py``) adds the row ``train@N``, the
+run-input link and an event.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from ..errors import InvalidArgument
 from ..store import Store, get_store
 from ..store import snapshots as snap_store
 from ..store.blobs import BlobRef
-from ..store.events import record_event
 from ..store.snapshots import SnapshotInfo
 from .fingerprint import fingerprint
 from .frames import schema_of, to_table
@@ -104,12 +104,10 @@ def snapshot(
     run_id = _run_id(run)
     fp = fingerprint(table)
     store = get_store()
-    with store.db.session() as s:
-        existing = snap_store.find_same(s, name, fp)
-        content = None if existing else snap_store.find_content(s, fp)
+    existing, content = snap_store.find_existing(store, name, fp)
     if existing is not None:
         if run_id is not None:
-            _link(store, run_id, existing)
+            snap_store.link_run(store, run_id, existing.id)
         return existing
     if content is not None:
         data_ref = BlobRef(content.data_digest, content.data_size)
@@ -117,52 +115,31 @@ def snapshot(
     else:
         data_ref, profile_ref = _write_blobs(store, table)
         profile_digest = profile_ref.digest
-    with store.db.session(write=True) as s:
-        if run_id is not None:
-            from ..store.runs import resolve_run_id
-
-            run_id = resolve_run_id(s, run_id)
-        again = snap_store.find_same(s, name, fp)  # another process may have won the race
-        if again is not None:
-            info = again
-        else:
-            info = snap_store.insert_snapshot(
-                s,
-                name=name,
-                fingerprint=fp,
-                data_digest=data_ref.digest,
-                data_size=data_ref.size,
-                profile_digest=profile_digest,
-                schema=schema_of(table),
-                n_rows=table.num_rows,
-                n_columns=table.num_columns,
-                description=description,
-            )
-            record_event(
-                s,
-                "snapshot.created",
-                "snapshot",
-                str(info.id),
-                payload={"ref": info.ref, "fingerprint": fp, "run_id": run_id},
-            )
-        if run_id is not None:
-            snap_store.link_run(s, run_id, info.id)
-    return info
+    return snap_store.create_snapshot(
+        store,
+        name=name,
+        fingerprint=fp,
+        run_id=run_id,
+        data_digest=data_ref.digest,
+        data_size=data_ref.size,
+        profile_digest=profile_digest,
+        schema=schema_of(table),
+        n_rows=table.num_rows,
+        n_columns=table.num_columns,
+        description=description,
+    )
 
 
-def _link(store: Store, run_id: str, info: SnapshotInfo) -> None:
-    from ..store.runs import resolve_run_id
-
-    with store.db.session(write=True) as s:
-        snap_store.link_run(s, resolve_run_id(s, run_id), info.id)
+def is_snapshot_ref(x: Any) -> bool:
+    """True for what names a stored snapshot ('train@3', an id, a SnapshotInfo) rather than data."""
+    return isinstance(x, (str, SnapshotInfo)) or (isinstance(x, int) and not isinstance(x, bool))
 
 
 def get_snapshot(ref: SnapshotRef) -> SnapshotInfo:
     """The stored snapshot ``ref`` ('train@3', 'train@latest', 'train', an id)."""
     if isinstance(ref, SnapshotInfo):
         return ref
-    with get_store().db.session() as s:
-        return snap_store.resolve(s, ref)
+    return snap_store.resolve(get_store(), ref)
 
 
 def load_snapshot(
@@ -203,8 +180,7 @@ def _profile_by_digest(store: Store, digest: str) -> TableProfile:
 
 def list_snapshots(name: str | None = None, *, all_versions: bool = True) -> list[SnapshotInfo]:
     """Stored snapshots, newest version first per name."""
-    with get_store().db.session() as s:
-        return snap_store.list_snapshots(s, name, all_versions=all_versions)
+    return snap_store.list_snapshots(get_store(), name, all_versions=all_versions)
 
 
 def snapshots_of_run(run_id: Any) -> list[SnapshotInfo]:
@@ -212,17 +188,12 @@ def snapshots_of_run(run_id: Any) -> list[SnapshotInfo]:
     rid = _run_id(run_id) if run_id is not None else None
     if rid is None:
         raise InvalidArgument("run_id", "a run or run id", run_id)
-    from ..store.runs import resolve_run_id
-
-    with get_store().db.session() as s:
-        return snap_store.snapshots_of_run(s, resolve_run_id(s, rid))
+    return snap_store.snapshots_of_run(get_store(), rid)
 
 
 def runs_of_snapshot(ref: SnapshotRef) -> list[str]:
     """Ids of the runs that read a snapshot."""
-    info = get_snapshot(ref)
-    with get_store().db.session() as s:
-        return snap_store.runs_of_snapshot(s, info.id)
+    return snap_store.runs_of_snapshot(get_store(), get_snapshot(ref).id)
 
 
 def log_input(ref: SnapshotRef, run: Any = None) -> SnapshotInfo:
@@ -231,5 +202,5 @@ def log_input(ref: SnapshotRef, run: Any = None) -> SnapshotInfo:
     run_id = _run_id(run)
     if run_id is None:
         raise InvalidArgument("run", "an open run or a run id", run)
-    _link(get_store(), run_id, info)
+    snap_store.link_run(get_store(), run_id, info.id)
     return info

@@ -37,7 +37,6 @@ import pandas as pd
 from ..errors import InvalidArgument
 from ..store import get_store
 from ..store import snapshots as snap_store
-from ..store.events import record_event
 from ..store.snapshots import SnapshotInfo
 from .frames import DATETIME, NUMERIC, column_kind, to_table
 from .profile import CategoricalProfile, NumericProfile, TableProfile, profile_table
@@ -161,10 +160,9 @@ def expectations_from(source: Any, *, margin: float = MARGIN, save: bool = True)
     """Infer expectations from a snapshot (saved with it unless ``save=False``) or a frame."""
     if not (isinstance(margin, (int, float)) and 0 <= margin <= 10):
         raise InvalidArgument("margin", "a number between 0 and 10", margin)
-    from .drift import _is_ref
-    from .snapshot import get_profile, get_snapshot
+    from .snapshot import get_profile, get_snapshot, is_snapshot_ref
 
-    if _is_ref(source):
+    if is_snapshot_ref(source):
         info = get_snapshot(source)
         exp = infer_expectations(get_profile(info), margin=margin, source=info.ref)
         if save:
@@ -180,12 +178,7 @@ def save_expectations(ref: Any, expectations: Expectations | dict[str, Any]) -> 
 
     exp = _as_expectations(expectations)
     info = get_snapshot(ref)
-    with get_store().db.session(write=True) as s:
-        snap_store.set_expectations(s, info.id, exp.to_dict())
-        record_event(
-            s, "snapshot.expectations", "snapshot", str(info.id), payload={"ref": info.ref}
-        )
-        return snap_store.resolve(s, info.id)
+    return snap_store.save_expectations(get_store(), info.id, exp.to_dict())
 
 
 def _as_expectations(x: Any) -> Expectations:
@@ -316,17 +309,17 @@ def validate(data: Any, against: Any) -> ValidationReport:
     ``against``: a snapshot reference (its saved expectations, else ones
     inferred from its profile), an ``Expectations`` or its dict form.
     """
-    from .drift import _is_ref
+    from .snapshot import is_snapshot_ref
 
     if isinstance(against, (Expectations, dict)):
         exp = _as_expectations(against)
-    elif _is_ref(against):
+    elif is_snapshot_ref(against):
         exp = get_expectations(against)
     else:
         raise InvalidArgument(
             "against", "a snapshot reference, an Expectations or a dict", type(against).__name__
         )
-    if _is_ref(data):
+    if is_snapshot_ref(data):
         from .snapshot import load_snapshot
 
         data = load_snapshot(data, as_arrow=True)

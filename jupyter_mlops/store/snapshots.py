@@ -1,7 +1,7 @@
 """Snapshots and run inputs in the database.
 
-Private helpers take the session; ``jupyter_mlops.data`` opens one managed
-session per public operation. A snapshot reference is ``name@3`` (version 3),
+Public functions take the ``Store`` and own their transaction; private
+helpers take the session. A snapshot reference is ``name@3`` (version 3),
 ``name@latest`` or plain ``name`` (the newest version), or an integer id.
 """
 
@@ -17,7 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidArgument, NotFound
+from . import Store
+from .events import record_event
 from .identity import current_user
+from .runs import resolve_run_id
 from .schema_data import RunInput, Snapshot
 
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,249}$")
@@ -125,11 +128,53 @@ def _resolve_row(session: Session, ref: str | int) -> Snapshot:
     return row
 
 
-def resolve(session: Session, ref: str | int) -> SnapshotInfo:
-    return _info(_resolve_row(session, ref))
+def resolve(store: Store, ref: str | int) -> SnapshotInfo:
+    with store.db.session() as s:
+        return _info(_resolve_row(s, ref))
 
 
-def find_same(session: Session, name: str, fingerprint: str) -> SnapshotInfo | None:
+def find_existing(
+    store: Store, name: str, fingerprint: str
+) -> tuple[SnapshotInfo | None, SnapshotInfo | None]:
+    """``(same, content)``: the version of ``name`` holding this content, else any holder of it."""
+    with store.db.session() as s:
+        same = _find_same(s, name, fingerprint)
+        return same, (None if same else _find_content(s, fingerprint))
+
+
+def create_snapshot(
+    store: Store, *, name: str, fingerprint: str, run_id: str | None, **fields: Any
+) -> SnapshotInfo:
+    """Add the next version of ``name`` with its event and run link, in one transaction.
+
+    When another writer stored the same content under ``name`` meanwhile, that
+    version is returned (and linked) instead.
+    """
+    with store.db.session(write=True) as s:
+        if run_id is not None:
+            run_id = resolve_run_id(s, run_id)
+        info = _find_same(s, name, fingerprint)
+        if info is None:
+            info = _insert(s, name=name, fingerprint=fingerprint, **fields)
+            record_event(
+                s,
+                "snapshot.created",
+                "snapshot",
+                str(info.id),
+                payload={"ref": info.ref, "fingerprint": fingerprint, "run_id": run_id},
+            )
+        if run_id is not None:
+            _link_run(s, run_id, info.id)
+        return info
+
+
+def link_run(store: Store, run_ref: str, snapshot_id: int, role: str = "input") -> bool:
+    """Record that a run (id or unique prefix) read a snapshot; False when already recorded."""
+    with store.db.session(write=True) as s:
+        return _link_run(s, resolve_run_id(s, run_ref), snapshot_id, role)
+
+
+def _find_same(session: Session, name: str, fingerprint: str) -> SnapshotInfo | None:
     """The newest version of ``name`` holding exactly this content, if any."""
     row = session.scalars(
         select(Snapshot)
@@ -140,7 +185,7 @@ def find_same(session: Session, name: str, fingerprint: str) -> SnapshotInfo | N
     return None if row is None else _info(row)
 
 
-def find_content(session: Session, fingerprint: str) -> SnapshotInfo | None:
+def _find_content(session: Session, fingerprint: str) -> SnapshotInfo | None:
     """Any snapshot with this content (to reuse its blobs under another name)."""
     row = session.scalars(
         select(Snapshot).where(Snapshot.fingerprint == fingerprint).limit(1)
@@ -148,7 +193,7 @@ def find_content(session: Session, fingerprint: str) -> SnapshotInfo | None:
     return None if row is None else _info(row)
 
 
-def insert_snapshot(session: Session, *, name: str, **fields: Any) -> SnapshotInfo:
+def _insert(session: Session, *, name: str, **fields: Any) -> SnapshotInfo:
     """Add the next version of ``name`` (retrying if another writer took the number)."""
     for _ in range(5):
         latest = session.scalar(select(func.max(Snapshot.version)).where(Snapshot.name == name))
@@ -172,8 +217,7 @@ def insert_snapshot(session: Session, *, name: str, **fields: Any) -> SnapshotIn
     raise Conflict(f"could not allocate a version of snapshot {name!r}; try again")
 
 
-def link_run(session: Session, run_id: str, snapshot_id: int, role: str = "input") -> bool:
-    """Record that a run read a snapshot; False when already recorded."""
+def _link_run(session: Session, run_id: str, snapshot_id: int, role: str = "input") -> bool:
     exists = session.get(RunInput, (run_id, snapshot_id))
     if exists is not None:
         return False
@@ -186,39 +230,52 @@ def link_run(session: Session, run_id: str, snapshot_id: int, role: str = "input
 
 
 def list_snapshots(
-    session: Session, name: str | None = None, *, all_versions: bool = True
+    store: Store, name: str | None = None, *, all_versions: bool = True
 ) -> list[SnapshotInfo]:
     stmt = select(Snapshot).order_by(Snapshot.name, Snapshot.version.desc())
     if name is not None:
         stmt = stmt.where(Snapshot.name == check_name(name))
-    rows = [_info(r) for r in session.scalars(stmt)]
+    with store.db.session() as s:
+        rows = [_info(r) for r in s.scalars(stmt)]
     if not all_versions:
         seen: set[str] = set()
         rows = [r for r in rows if not (r.name in seen or seen.add(r.name))]
     return rows
 
 
-def snapshots_of_run(session: Session, run_id: str) -> list[SnapshotInfo]:
-    rows = session.scalars(
-        select(Snapshot)
-        .join(RunInput, RunInput.snapshot_id == Snapshot.id)
-        .where(RunInput.run_id == run_id)
-        .order_by(RunInput.created_at, Snapshot.id)
-    )
-    return [_info(r) for r in rows]
-
-
-def runs_of_snapshot(session: Session, snapshot_id: int) -> list[str]:
-    return list(
-        session.scalars(
-            select(RunInput.run_id)
-            .where(RunInput.snapshot_id == snapshot_id)
-            .order_by(RunInput.created_at)
+def snapshots_of_run(store: Store, run_ref: str) -> list[SnapshotInfo]:
+    """The snapshots a run (id or unique prefix) read, in the order it read them."""
+    with store.db.session() as s:
+        rows = s.scalars(
+            select(Snapshot)
+            .join(RunInput, RunInput.snapshot_id == Snapshot.id)
+            .where(RunInput.run_id == resolve_run_id(s, run_ref))
+            .order_by(RunInput.created_at, Snapshot.id)
         )
-    )
+        return [_info(r) for r in rows]
 
 
-def set_expectations(session: Session, snapshot_id: int, expectations: dict | None) -> None:
-    session.execute(
-        update(Snapshot).where(Snapshot.id == snapshot_id).values(expectations=expectations)
-    )
+def runs_of_snapshot(store: Store, snapshot_id: int) -> list[str]:
+    with store.db.session() as s:
+        return list(
+            s.scalars(
+                select(RunInput.run_id)
+                .where(RunInput.snapshot_id == snapshot_id)
+                .order_by(RunInput.created_at)
+            )
+        )
+
+
+def save_expectations(
+    store: Store, snapshot_id: int, expectations: dict[str, Any] | None
+) -> SnapshotInfo:
+    """Store expectations with a snapshot (and an event saying so); returns the updated snapshot."""
+    with store.db.session(write=True) as s:
+        s.execute(
+            update(Snapshot).where(Snapshot.id == snapshot_id).values(expectations=expectations)
+        )
+        info = _info(_resolve_row(s, snapshot_id))
+        record_event(
+            s, "snapshot.expectations", "snapshot", str(info.id), payload={"ref": info.ref}
+        )
+        return info
