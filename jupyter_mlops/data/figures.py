@@ -113,10 +113,13 @@ def column_figure(report: DriftReport, column: str) -> dict[str, Any]:
             "title": {"text": title},
             "barmode": "group",
             "xaxis": {
-                "title": {"text": "reference bins" if d["kind"] != "categorical" else "category"}
+                "title": {"text": "reference bins" if d["kind"] != "categorical" else "category"},
+                "automargin": True,
             },
             "yaxis": {"title": {"text": "share of rows"}, "tickformat": ".0%"},
-            "legend": {"orientation": "h"},
+            # above the bars, under the title: below, it lands on the (rotated) bin labels
+            "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+            "margin": {"t": 100},
         },
     }
 
@@ -179,6 +182,7 @@ def overview(report: DriftReport) -> dict[str, Any]:
                     "line": {"dash": "dash", "color": "#555"},
                 }
             ],
-            "height": max(250, 28 * len(rows) + 120),
+            "height": max(250, 28 * len(rows) + 150),
+            "margin": {"t": 90, "l": 140},
         },
     }

@@ -93,6 +93,9 @@ def curves_figure(
         raise InvalidArgument("x", "'step' or 'timestamp'", x)
     labels = labels or {}
     keys = sorted({k for per_run in histories.values() for k in per_run})
+    drawn = [f for per_run in histories.values() for f in per_run.values() if not f.empty]
+    if drawn and all(len(f) == 1 for f in drawn):
+        return values_figure(histories, labels, keys)
     traces = []
     for n, (run_id, per_run) in enumerate(histories.items()):
         for key in keys:
@@ -141,6 +144,51 @@ def curves_figure(
     }
 
 
+def values_figure(
+    histories: Mapping[str, Mapping[str, pd.DataFrame]],
+    labels: Mapping[str, str],
+    keys: Sequence[str],
+) -> dict[str, Any]:
+    """Metrics logged once per run as labelled bars (a single point would float on a [-1, 1] axis)."""
+    run_ids = list(histories)
+    names = [labels.get(r, r[:8]) for r in run_ids]
+    traces = []
+    for key in keys:
+        values = [
+            _num(histories[r][key]["value"].iloc[0])
+            if key in histories[r] and not histories[r][key].empty
+            else None
+            for r in run_ids
+        ]
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": key,
+                "x": values,
+                "y": names,
+                "text": [f"{v:.4g}" if v is not None else "" for v in values],
+                "textposition": "auto",
+                "marker": {"color": [PALETTE[n % len(PALETTE)] for n in range(len(run_ids))]},
+                "showlegend": len(keys) > 1,
+                "hovertemplate": f"%{{y}}<br>{key} = %{{x}}<extra></extra>",
+                "meta": {"run_ids": run_ids, "metric": key},
+            }
+        )
+    return {
+        "data": traces,
+        "layout": {
+            "title": {"text": "one value per run: " + ", ".join(keys)},
+            "barmode": "group",
+            "xaxis": {"title": {"text": keys[0] if len(keys) == 1 else "value"}},
+            "yaxis": {"autorange": "reversed", "automargin": True},
+            "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+            "height": max(220, 28 * len(run_ids) * len(keys) + 140),
+            "margin": {"t": 70, "b": 50},
+        },
+    }
+
+
 def metric_curves(
     run_ids: Sequence[str],
     keys: Sequence[str] | None = None,
@@ -163,13 +211,18 @@ def metric_curves(
     return curves_figure(histories, names, x=x)
 
 
+BAR_PX, GAP_PX, MARGIN_T, MARGIN_B = 24, 64, 60, 40  # comparison layout, in pixels
+
+
 def comparison_figure(
     latest: Mapping[str, Mapping[str, float]], labels: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """Latest metric values side by side: one subplot row per metric, one bar per run.
 
     ``latest`` is ``{run_id: {metric key: value}}``. Metrics have different
-    scales, so each gets its own x axis instead of sharing one.
+    scales, so each gets its own x axis instead of sharing one. Each metric's
+    name is a title just above its own bars, and the gaps are sized in pixels
+    so that a subplot's tick labels and the next title never overlap the bars.
     """
     labels = labels or {}
     keys = sorted({k for m in latest.values() for k in m})
@@ -178,12 +231,12 @@ def comparison_figure(
     run_ids = list(latest)
     names = [labels.get(r, r[:8]) for r in run_ids]
     colours = [PALETTE[n % len(PALETTE)] for n in range(len(run_ids))]
-    gap = 0.08 if len(keys) > 1 else 0.0
-    height = (1.0 - gap * (len(keys) - 1)) / len(keys)
-    traces, layout = [], {}
+    row_px = BAR_PX * len(run_ids) + 16
+    plot_px = len(keys) * row_px + (len(keys) - 1) * GAP_PX
+    traces, annotations, layout = [], [], {}
     for i, key in enumerate(keys):
         axis = "" if i == 0 else str(i + 1)
-        top = 1.0 - i * (height + gap)
+        top = 1.0 - i * (row_px + GAP_PX) / plot_px
         values = [_num(latest[r].get(key)) for r in run_ids]
         traces.append(
             {
@@ -201,17 +254,31 @@ def comparison_figure(
                 "hovertemplate": f"%{{y}}<br>{key} = %{{x}}<extra></extra>",
             }
         )
-        layout[f"xaxis{axis}"] = {"anchor": f"y{axis}", "title": {"text": key}}
+        layout[f"xaxis{axis}"] = {"anchor": f"y{axis}"}
         layout[f"yaxis{axis}"] = {
             "anchor": f"x{axis}",
-            "domain": [max(0.0, top - height), top],
+            "domain": [max(0.0, top - row_px / plot_px), top],
             "autorange": "reversed",
         }
+        annotations.append(
+            {
+                "text": key,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": top,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 13},
+            }
+        )
     layout.update(
         {
             "title": {"text": "latest metrics"},
-            "height": max(220, len(keys) * (40 + 24 * len(run_ids)) + 80),
-            "margin": {"l": 160, "t": 50},
+            "annotations": annotations,
+            "height": plot_px + MARGIN_T + MARGIN_B,
+            "margin": {"l": 160, "t": MARGIN_T, "b": MARGIN_B},
         }
     )
     return {"data": traces, "layout": layout}

@@ -34,8 +34,18 @@ STYLE = f"""<style>
 </style>"""
 
 
+MAX_CELL = 48  # characters shown in a table cell; longer values are cut, whole in the title
+
+
 def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value))
+
+
+def cell(text: str, style: str = "", limit: int = MAX_CELL) -> str:
+    """A ``<td>``: a long value (a Pipeline's ``steps``) cut, its whole text in ``title`` on hover."""
+    if len(text) <= limit:
+        return f"<td{style}>{esc(text)}</td>"
+    return f'<td{style} title="{esc(text)}">{esc(text[: limit - 1].rstrip())}…</td>'
 
 
 def fmt(value: Any) -> str:
@@ -80,7 +90,10 @@ def html_table(
     colours: Mapping[str, Sequence[str]] | None = None,
     max_rows: int = 200,
 ) -> str:
-    """An escaped HTML table; ``colours`` maps a column to one background colour per row."""
+    """An escaped HTML table; ``colours`` maps a column to one background colour per row.
+
+    Values longer than ``MAX_CELL`` characters are cut, with the whole value on hover.
+    """
     columns = list(columns) if columns is not None else list(frame.columns)
     if frame.empty:
         return '<p class="muted">(nothing to show)</p>'
@@ -93,7 +106,7 @@ def html_table(
             style = ""
             if colours and c in colours:
                 style = f' style="background:{colours[c][i]}"'
-            cells.append(f"<td{style}>{esc(fmt(row.get(c)))}</td>")
+            cells.append(cell(fmt(row.get(c)), style))
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = ""
     if len(frame) > max_rows:

@@ -41,3 +41,18 @@ def test_drift_score():
     assert drift_score("ks", 0.5, 0.05) == 0.1
     assert drift_score("ks", 0.0, 0.05) == 10.0
     assert drift_score("skipped", float("nan"), float("nan")) == 0.0
+
+
+def test_column_legend_sits_above_the_plot_not_on_the_bin_labels():
+    r = mlops.drift(make_frame(3000, seed=1), make_frame(3000, seed=2, shift=1.0))
+    layout = r.figure("x")["layout"]
+    legend = layout["legend"]
+    assert legend["orientation"] == "h" and legend["yanchor"] == "bottom" and legend["y"] >= 1
+    assert layout["margin"]["t"] >= 90  # the title above the legend
+    assert layout["xaxis"]["automargin"] is True
+
+
+def test_overview_title_carries_the_rule_with_room_for_it():
+    r = mlops.drift(make_frame(3000, seed=1), make_frame(3000, seed=2, shift=1.0))
+    layout = r.figure()["layout"]
+    assert r.rule in layout["title"]["text"] and layout["margin"]["t"] >= 80

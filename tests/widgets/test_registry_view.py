@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 import jupyter_mlops as mlops
@@ -81,3 +83,24 @@ def test_a_registry_with_no_models(mlops_home):
 def test_bad_gates_fail_when_the_view_is_made(iris_versions):
     with pytest.raises(InvalidArgument):
         mlops.widgets.registry("iris", require={"accuracy": "about 0.9"})
+
+
+def test_metric_titles_sit_in_the_gap_above_their_subplot_not_on_the_next_one(mlops_home):
+    from sklearn.dummy import DummyClassifier
+
+    for i in range(3):
+        with mlops.start_run(f"fit{i}", experiment="iris"):
+            mlops.log_metrics({"accuracy": 0.9 - i / 20, "f1": 0.8, "roc_auc": 0.95})
+            mlops.register_model("iris", DummyClassifier().fit([[0], [1]], [0, 1]))
+    layout = mlops.widgets.registry("iris").figure["layout"]
+    plot_px = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+    domains = [layout[k]["domain"] for k in ("yaxis", "yaxis2", "yaxis3")]
+    titles = {a["text"]: a for a in layout["annotations"]}
+    assert set(titles) == {"accuracy", "f1", "roc_auc"}
+    assert all("title" not in layout[k] for k in ("xaxis", "xaxis2", "xaxis3"))
+    for (low, _), (_, next_top) in itertools.pairwise(domains):
+        assert (low - next_top) * plot_px >= 50  # tick labels and the next title fit between
+    for name, (_, top) in zip(["accuracy", "f1", "roc_auc"], domains):
+        title = titles[name]
+        assert title["yref"] == "paper" and title["yanchor"] == "bottom"
+        assert title["y"] == pytest.approx(top)  # just above its own bars

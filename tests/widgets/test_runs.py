@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 import jupyter_mlops as mlops
@@ -129,3 +131,33 @@ def test_paging_on_sqlite_and_postgresql(any_store, n):
     assert [len(p) for p in pages] == [25, 25, 10]
     assert pages[0][0] == "r59" and pages[-1][-1] == "r00"
     assert "51–60 of 60" in view.page_label.value
+
+
+def test_a_long_param_is_cut_with_its_whole_value_in_a_title(mlops_home):
+    steps = repr(
+        [("scale", "StandardScaler()"), ("clf", "LogisticRegression(C=0.5, max_iter=500)")]
+    )
+    with mlops.start_run("pipe", experiment="exp", params={"steps": steps, "C": 0.5}):
+        mlops.log_metric("acc", 0.9)
+    view = mlops.widgets.runs()
+    table = view.static_html()
+    escaped = html.escape(steps, quote=True)
+    assert f'title="{escaped}"' in table  # the whole value on hover, escaped
+    assert f">{escaped}<" not in table  # the cell itself shows it cut
+    assert "…" in table and "<td>0.5</td>" in table  # short values stay as they are
+    assert "'StandardScaler()'" not in table  # no raw quote can close the attribute
+
+
+def test_a_metric_with_one_value_is_drawn_as_a_value_not_a_dot(mlops_home):
+    ids = []
+    for i, acc in enumerate([0.91, 0.87]):
+        with mlops.start_run(f"once{i}", experiment="exp") as run:
+            mlops.log_metric("acc", acc)
+        ids.append(run.id)
+    figure = mlops.widgets.runs(select=ids).figure
+    assert all(t["type"] != "scatter" for t in figure["data"]), figure["data"]
+    (bars,) = figure["data"]
+    assert bars["type"] == "bar" and sorted(bars["x"]) == [0.87, 0.91]
+    assert bars["text"] == ["0.91", "0.87"] or bars["text"] == ["0.87", "0.91"]
+    single = mlops.widgets.runs(select=ids[:1]).figure
+    assert single["data"][0]["type"] in ("bar", "indicator")
