@@ -6,28 +6,18 @@ version is ``%mlops promote-model``.)
 
 from __future__ import annotations
 
-from typing import Any
-
 from IPython.core.error import UsageError
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 import jupyter_mlops as mlops  # the core, loaded lazily: %load_ext stays fast
 
-from .router import subcommand
-
-
-def _user_value(magics, name: str) -> Any:
-    ns = magics.shell.user_ns
-    if name not in ns:
-        raise UsageError(f"name {name!r} is not defined in the notebook")
-    return ns[name]
+from .router import argument, notebook_value, subcommand
 
 
 def _text(words: list[str] | None) -> str | None:
     return " ".join(words) if words else None
 
 
-@magic_arguments()
+@subcommand("register", "register a fitted model (variable) or a run's artifact as version N+1")
 @argument("name", help="Model name.")
 @argument("variable", nargs="?", help="Variable holding the fitted model (default: model).")
 @argument("--run", help="Run id (default: the open run).")
@@ -38,19 +28,13 @@ def _text(words: list[str] | None) -> str | None:
     "--format", choices=["skops", "joblib", "pickle"], help="Default: skops for scikit-learn."
 )
 @argument("--trusted", action="store_true", help="Allow joblib/pickle (runs code when loaded).")
-def _register_args(line: str) -> None:
-    """%mlops register NAME [VARIABLE] [--run R] [--artifact A] [--example X] [-d TEXT] [--trusted]"""
-
-
-@subcommand("register", "register a fitted model (variable) or a run's artifact as version N+1")
-def register(magics, line: str, cell: str | None) -> None:
-    args = parse_argstring(_register_args, line)
+def register(magics, args, cell: str | None) -> None:
     model = None
     if args.artifact is None:
-        model = _user_value(magics, args.variable or "model")
+        model = notebook_value(magics, args.variable or "model", "VARIABLE")
     elif args.variable:
         raise UsageError("give either a VARIABLE or --artifact, not both")
-    example = _user_value(magics, args.example) if args.example else None
+    example = notebook_value(magics, args.example, "--example") if args.example else None
     version = mlops.register_model(
         args.name,
         model,
@@ -69,7 +53,7 @@ def register(magics, line: str, cell: str | None) -> None:
     )
 
 
-@magic_arguments()
+@subcommand("promote-model", "move a model alias to a version if its metrics pass the gates")
 @argument("name", help="Model name.")
 @argument("version", type=int, help="Candidate version.")
 @argument("--to", default="production", help="Alias to move (default: production).")
@@ -79,19 +63,13 @@ def register(magics, line: str, cell: str | None) -> None:
     nargs="+",
     action="append",
     metavar="GATE",
-    help="Gates like accuracy>=current f1>=0.8 (quote rules with spaces).",
+    help="Gates like accuracy>=current f1>=0.8 (quote rules with spaces: 'f1 >= 0.8').",
 )
 @argument("--force", action="store_true", help="Move even if gates fail (needs --reason).")
 @argument("--reason", nargs="+", help="Why; recorded with the move.")
-def _promote_args(line: str) -> None:
-    """%mlops promote-model NAME VERSION [--to ALIAS] [--require GATE ...] [--force --reason TEXT]"""
-
-
-@subcommand("promote-model", "move a model alias to a version if its metrics pass the gates")
-def promote_model(magics, line: str, cell: str | None):
+def promote_model(magics, args, cell: str | None):
     from ..cli.models import _parse_require
 
-    args = parse_argstring(_promote_args, line)
     gates = [g for group in args.require or [] for g in group]
     return mlops.promote(
         args.name,
@@ -103,19 +81,13 @@ def promote_model(magics, line: str, cell: str | None):
     )
 
 
-@magic_arguments()
+@subcommand("alias", "point a model alias at a version (or --delete it); recorded as an event")
 @argument("name", help="Model name.")
 @argument("alias", help="Alias name, e.g. staging.")
 @argument("version", nargs="?", type=int, help="Version to point at.")
 @argument("--delete", action="store_true", help="Delete the alias instead.")
 @argument("--reason", nargs="+", help="Why; recorded with the move.")
-def _alias_args(line: str) -> None:
-    """%mlops alias NAME ALIAS VERSION [--reason TEXT] | %mlops alias NAME ALIAS --delete"""
-
-
-@subcommand("alias", "point a model alias at a version (or --delete it); recorded as an event")
-def alias(magics, line: str, cell: str | None) -> None:
-    args = parse_argstring(_alias_args, line)
+def alias(magics, args, cell: str | None) -> None:
     reason = _text(args.reason)
     if args.delete:
         if args.version is not None:
@@ -130,26 +102,15 @@ def alias(magics, line: str, cell: str | None) -> None:
     print(f"{args.name}@{args.alias}: version {prev} -> {args.version}")
 
 
-@magic_arguments()
-@argument("ref", help="NAME@ALIAS, NAME/VERSION or NAME@latest.")
-def _lineage_args(line: str) -> None:
-    """%mlops lineage REF"""
-
-
 @subcommand("lineage", "model version -> run -> input snapshots, notebook, cells, git commit")
-def lineage(magics, line: str, cell: str | None):
-    return mlops.lineage(parse_argstring(_lineage_args, line).ref)
-
-
-@magic_arguments()
-@argument("name", nargs="?", help="A model: list its versions instead.")
-def _models_args(line: str) -> None:
-    """%mlops models [NAME]"""
+@argument("ref", help="NAME@ALIAS, NAME/VERSION or NAME@latest.")
+def lineage(magics, args, cell: str | None):
+    return mlops.lineage(args.ref)
 
 
 @subcommand("models", "registered models, or the versions of one")
-def models(magics, line: str, cell: str | None):
-    args = parse_argstring(_models_args, line)
+@argument("name", nargs="?", help="A model: list its versions instead.")
+def models(magics, args, cell: str | None):
     if args.name is None:
         return mlops.list_models()
     import pandas as pd

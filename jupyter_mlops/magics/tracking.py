@@ -1,7 +1,7 @@
 """%mlops run tracking subcommands (start, end, log, param, tag, artifact, status, runs, show,
 compare, attempts, cells, autolog) and the ``%%mlops run`` cell magic.
 
-Each parses its line with IPython's ``magic_arguments`` and calls the core.
+The router splits and parses each line (``@subcommand`` + ``@argument``); each calls the core.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import traceback
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
 from .. import tracking
@@ -25,7 +24,7 @@ from ..tracking.autolog import autolog_enabled
 from ..tracking.cells import history
 from ..tracking.display import RunView, StatusView, run_view
 from ..tracking.run import active_run, require_active_run
-from .router import subcommand
+from .router import argument, notebook_value, quoting, subcommand
 
 
 # -- argument helpers ----------------------------------------------------------
@@ -54,30 +53,17 @@ def coerce_number(text: str) -> Any:
     return text
 
 
-def _user_value(magics, name: str) -> Any:
-    ns = magics.shell.user_ns
-    if name not in ns:
-        raise UsageError(f"name {name!r} is not defined in the notebook")
-    return ns[name]
-
-
 def _short(run) -> str:
     return f"{run.name!r} ({run.id[:8]})"
 
 
 # -- runs ------------------------------------------------------------------------
-@magic_arguments()
+@subcommand("start", "open a run (finishing the open one first)")
 @argument("name", nargs="?", help="Run name (default: run-<id>).")
 @argument("--experiment", "-e", help="Experiment (default: MLOPS_EXPERIMENT or Default).")
 @argument("--param", "-p", nargs="+", action="append", metavar="K=V", help="Params.")
 @argument("--tag", "-t", nargs="+", action="append", metavar="K=V", help="Tags.")
-def _start_args(line: str) -> None:
-    """%mlops start [NAME] [--experiment E] [--param k=v ...] [--tag k=v ...]"""
-
-
-@subcommand("start", "open a run (finishing the open one first)")
-def start(magics, line: str, cell: str | None) -> None:
-    args = parse_argstring(_start_args, line)
+def start(magics, args, cell: str | None) -> None:
     params = parse_pairs(_flatten(args.param))
     tags = parse_pairs(_flatten(args.tag))
     run, finished = nbtrack.start_fresh_run(
@@ -88,15 +74,9 @@ def start(magics, line: str, cell: str | None) -> None:
     print(f"started run {_short(run)} in experiment {run.experiment!r}")
 
 
-@magic_arguments()
-@argument("--status", "-s", default="FINISHED", help="FINISHED (default), FAILED or KILLED.")
-def _end_args(line: str) -> None:
-    """%mlops end [--status failed]"""
-
-
 @subcommand("end", "end the open run (FINISHED, or --status failed)")
-def end(magics, line: str, cell: str | None) -> None:
-    args = parse_argstring(_end_args, line)
+@argument("--status", "-s", default="FINISHED", help="FINISHED (default), FAILED or KILLED.")
+def end(magics, args, cell: str | None) -> None:
     status = RunStatus.parse(args.status, "--status")
     run = require_active_run()
     info = run.end(status, reason="%mlops end")
@@ -104,24 +84,30 @@ def end(magics, line: str, cell: str | None) -> None:
     print(f"run {_short(run)} {info.status.value} after {took:.1f} s")
 
 
-@magic_arguments()
-@argument("items", nargs="*", metavar="K=V|VARIABLE", help="Values, or names of variables.")
-@argument("--step", type=int, help="Step of the metrics (default: next step per key).")
-def _log_args(line: str) -> None:
-    """%mlops log k=v ... [VARIABLE ...] [--step N]: numbers become metrics, the rest params"""
-
-
 @subcommand("log", "log k=v or variables: numbers become metrics, anything else params")
-def log(magics, line: str, cell: str | None) -> None:
-    args = parse_argstring(_log_args, line)
+@argument(
+    "items",
+    nargs="*",
+    type=quoting,
+    metavar="K=V|VARIABLE",
+    help="Values, or names of variables.",
+)
+@argument("--step", type=int, help="Step of the metrics (default: next step per key).")
+def log(magics, args, cell: str | None) -> None:
+    """A value that reads as a number (3, 0.5, 1e-3) is a metric; a quoted value
+    (version="0.93") is text, without its quotes. Text becomes a param, unless
+    its name is already a metric of the run: then it is an error rather than a
+    param named like the metric. A VARIABLE holding a number is a metric;
+    anything else is logged as its str() by the same rule."""
     if not args.items:
         raise UsageError("nothing to log: %mlops log k=v ... or %mlops log VARIABLE")
     values: dict[str, Any] = {}
-    for item in args.items:
+    for item, quoted in args.items:
         if "=" in item:
-            values.update({k: coerce_number(v) for k, v in parse_pairs([item]).items()})
+            ((key, value),) = parse_pairs([item]).items()
+            values[key] = value if quoted else coerce_number(value)
         elif item.isidentifier():
-            value = _user_value(magics, item)
+            value = notebook_value(magics, item, "VARIABLE")
             values[item] = value if nbtrack.is_metric_value(value) else str(value)
         else:
             raise UsageError(f"malformed {item!r}: expected KEY=VALUE or a variable name")
@@ -132,39 +118,31 @@ def log(magics, line: str, cell: str | None) -> None:
     print("logged " + " and ".join(parts))
 
 
-@magic_arguments()
-@argument("items", nargs="+", metavar="K=V")
-def _param_args(line: str) -> None:
-    """%mlops param k=v ..."""
+_pairs = argument("items", nargs="+", metavar="K=V", help="Values are kept as text.")
 
 
 @subcommand("param", "log params k=v (kept as text)")
-def param(magics, line: str, cell: str | None) -> None:
-    args = parse_argstring(_param_args, line)
+@_pairs
+def param(magics, args, cell: str | None) -> None:
     tracking.log_params(parse_pairs(args.items))
 
 
 @subcommand("tag", "set tags k=v on the open run")
-def tag(magics, line: str, cell: str | None) -> None:
-    args = parse_argstring(_param_args, line)
+@_pairs
+def tag(magics, args, cell: str | None) -> None:
     tracking.set_tags(parse_pairs(args.items))
 
 
-@magic_arguments()
+@subcommand("artifact", "store a file, folder or variable as an artifact of the open run")
 @argument("target", metavar="PATH_OR_VARIABLE")
 @argument("--name", "-n", help="Artifact name (default: the file name or the variable name).")
-def _artifact_args(line: str) -> None:
-    """%mlops artifact PATH_OR_VARIABLE [--name N]"""
-
-
-@subcommand("artifact", "store a file, folder or variable as an artifact of the open run")
-def artifact(magics, line: str, cell: str | None) -> None:
-    args = parse_argstring(_artifact_args, line)
+def artifact(magics, args, cell: str | None) -> None:
     require_active_run()
     if os.path.exists(args.target):
         logged = tracking.log_artifact(args.target, args.name)
     elif args.target.isidentifier():
-        data, name = nbtrack.value_to_artifact(args.target, _user_value(magics, args.target))
+        value = notebook_value(magics, args.target, "PATH_OR_VARIABLE")
+        data, name = nbtrack.value_to_artifact(args.target, value)
         logged = tracking.log_artifact(data, args.name or name)
     else:
         raise UsageError(f"{args.target!r} is neither an existing path nor a variable name")
@@ -174,8 +152,7 @@ def artifact(magics, line: str, cell: str | None) -> None:
 
 # -- looking -------------------------------------------------------------------
 @subcommand("status", "the open run, cell capture and autolog, with hidden-state warnings")
-def status(magics, line: str, cell: str | None) -> None:
-    parse_argstring(_no_args, line)
+def status(magics, args, cell: str | None) -> None:
     run = active_run()
     view = run_view(run.id) if run is not None else None
     capture = magics.capture
@@ -191,24 +168,13 @@ def status(magics, line: str, cell: str | None) -> None:
     display(StatusView(view, state, autolog_enabled(), tuple(notes)))
 
 
-@magic_arguments()
-def _no_args(line: str) -> None:
-    """(no arguments)"""
-
-
-@magic_arguments()
+@subcommand("runs", "a table of recent runs (top-level; --all adds child runs)")
 @argument("--experiment", "-e", action="append", help="Only this experiment (repeatable).")
 @argument("--limit", "-n", type=int, default=20, help="At most N runs (default 20).")
 @argument("--filter", "-f", help="e.g. \"metrics.acc > 0.9 and params.model = 'rf'\"")
 @argument("--widget", "-w", action="store_true", help="An interactive view (paged, N per page).")
 @argument("--all", action="store_true", help="Include child runs (search candidates, ...).")
-def _runs_args(line: str) -> None:
-    """%mlops runs [--experiment E] [--limit N] [--filter F] [--all] [--widget]"""
-
-
-@subcommand("runs", "a table of recent runs (top-level; --all adds child runs)")
-def runs(magics, line: str, cell: str | None):
-    args = parse_argstring(_runs_args, line)
+def runs(magics, args, cell: str | None):
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
     if args.widget:
@@ -216,10 +182,8 @@ def runs(magics, line: str, cell: str | None):
 
         return runs_view(args.experiment, args.filter, args.limit)
     frame = tracking.search_runs(
-        experiment=args.experiment, filter=args.filter, limit=args.limit if args.all else None
+        experiment=args.experiment, filter=args.filter, limit=args.limit, children=args.all
     )
-    if not args.all:
-        frame = frame[frame["parent_run_id"].isna()].head(args.limit)
     if frame.empty:
         print("no runs")
         return None
@@ -229,10 +193,9 @@ def runs(magics, line: str, cell: str | None):
     return shown.reset_index(drop=True)
 
 
-@magic_arguments()
-@argument("run", nargs="?", help="Run id or unique prefix (default: open run, else the latest).")
-def _show_args(line: str) -> None:
-    """%mlops show [RUN]"""
+_run_ref = argument(
+    "run", nargs="?", help="Run id or unique prefix (default: open run, else the latest)."
+)
 
 
 def _default_run_id(ref: str | None) -> str:
@@ -248,24 +211,18 @@ def _default_run_id(ref: str | None) -> str:
 
 
 @subcommand("show", "one run: params, metrics, artifacts, cells, warnings")
-def show(magics, line: str, cell: str | None) -> RunView:
-    args = parse_argstring(_show_args, line)
+@_run_ref
+def show(magics, args, cell: str | None) -> RunView:
     return run_view(_default_run_id(args.run))
 
 
-@magic_arguments()
+@subcommand("compare", "params and metrics of runs side by side (--attempts: of one cell)")
 @argument("runs", nargs="*", metavar="RUN")
 @argument("--attempts", "-a", action="store_true", help="Compare every attempt of RUN's cell.")
 @argument("--diff", "-d", action="store_true", help="Only rows that differ.")
-def _compare_args(line: str) -> None:
-    """%mlops compare RUN RUN ... | %mlops compare --attempts [RUN]"""
-
-
-@subcommand("compare", "params and metrics of runs side by side (--attempts: of one cell)")
-def compare(magics, line: str, cell: str | None):
+def compare(magics, args, cell: str | None):
     from ..tracking.compare import compare_runs
 
-    args = parse_argstring(_compare_args, line)
     if args.attempts:
         if len(args.runs) > 1:
             raise UsageError("--attempts takes one run (or none for the open run)")
@@ -277,16 +234,16 @@ def compare(magics, line: str, cell: str | None):
 
 
 @subcommand("attempts", "every attempt of the cell that made RUN, one row each")
-def attempts(magics, line: str, cell: str | None):
-    args = parse_argstring(_show_args, line)
+@_run_ref
+def attempts(magics, args, cell: str | None):
     return nbtrack.attempts(_default_run_id(args.run))
 
 
 @subcommand("cells", "the cells a run executed, in order, and whether they replay")
-def cells(magics, line: str, cell: str | None):
+@_run_ref
+def cells(magics, args, cell: str | None):
     import pandas as pd
 
-    args = parse_argstring(_show_args, line)
     ref = _default_run_id(args.run)
     report = history(ref)
     records = tracking.run_cells(ref)
@@ -307,21 +264,16 @@ def cells(magics, line: str, cell: str | None):
 
 
 # -- the cell magic ----------------------------------------------------------------
-@magic_arguments()
-@argument("name", nargs="?", help="Run name (default: run-<id>).")
-@argument("--experiment", "-e")
-@argument("--param", "-p", nargs="+", action="append", metavar="K=V")
-@argument("--tag", "-t", nargs="+", action="append", metavar="K=V")
-def _run_args(line: str) -> None:
-    """%%mlops run [NAME] [--experiment E] [--param k=v ...]: the cell body runs inside a run"""
-
-
 @subcommand("run", "run the cell body inside a run (FINISHED, or FAILED and re-raised)", cell=True)
-def run(magics, line: str, cell: str | None):
+@argument("name", nargs="?", help="Run name (default: run-<id>).")
+@argument("--experiment", "-e", help="Experiment of the run.")
+@argument("--param", "-p", nargs="+", action="append", metavar="K=V", help="Params.")
+@argument("--tag", "-t", nargs="+", action="append", metavar="K=V", help="Tags.")
+def run(magics, args, cell: str | None):
+    """The cell body runs inside the run; the value of its last expression is the output."""
     __tracebackhide__ = True
-    args = parse_argstring(_run_args, line)
     if cell is None:
-        raise UsageError("%mlops run needs a cell body: use %%mlops run [NAME] on the first line")
+        raise UsageError("needs a cell body: put %%mlops run [NAME] on the cell's first line")
     shell = magics.shell
     code = shell.transform_cell(cell)
     filename = shell.compile.cache(code, shell.execution_count, raw_code=cell)
@@ -342,7 +294,7 @@ def run(magics, line: str, cell: str | None):
         status = RunStatus.KILLED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
         active.end(status, error="".join(traceback.format_exception(type(exc), exc, tb)))
         print(f"run {_short(active)} {status.value}: {type(exc).__name__}: {exc}", file=sys.stderr)
-        if isinstance(exc, MlopsError):
+        if isinstance(exc, (MlopsError, UsageError)):
             exc.__mlops_user_code__ = True  # type: ignore[attr-defined]
         raise exc.with_traceback(tb) from exc.__cause__
     info = active.end(RunStatus.FINISHED)
@@ -362,17 +314,11 @@ def _user_traceback(tb, filename: str):
 
 
 # -- autolog -----------------------------------------------------------------------
-@magic_arguments()
+@subcommand("autolog", "record every scikit-learn fit (--off restores the methods)")
 @argument("flavor", nargs="?", default="sklearn", help="sklearn (default), or 'off'.")
 @argument("--off", action="store_true", help="Turn autolog off and restore the methods.")
 @argument("--no-models", action="store_true", help="Do not store fitted models.")
-def _autolog_args(line: str) -> None:
-    """%mlops autolog [sklearn] [--off] [--no-models]"""
-
-
-@subcommand("autolog", "record every scikit-learn fit (--off restores the methods)")
-def autolog(magics, line: str, cell: str | None) -> None:
-    args = parse_argstring(_autolog_args, line)
+def autolog(magics, args, cell: str | None) -> None:
     if args.flavor == "off":
         for flavor in autolog_enabled():
             tracking.autolog(flavor, disable=True)
@@ -380,22 +326,3 @@ def autolog(magics, line: str, cell: str | None) -> None:
         return
     on = tracking.autolog(args.flavor, disable=args.off, log_models=not args.no_models)
     print(f"autolog {args.flavor} {'on' if on else 'off'}")
-
-
-# -- usage for %mlops help NAME ----------------------------------------------------
-for _func, _args, _prefix in (
-    (start, _start_args, "%mlops start"),
-    (end, _end_args, "%mlops end"),
-    (log, _log_args, "%mlops log"),
-    (param, _param_args, "%mlops param"),
-    (tag, _param_args, "%mlops tag"),
-    (artifact, _artifact_args, "%mlops artifact"),
-    (runs, _runs_args, "%mlops runs"),
-    (show, _show_args, "%mlops show"),
-    (attempts, _show_args, "%mlops attempts"),
-    (cells, _show_args, "%mlops cells"),
-    (compare, _compare_args, "%mlops compare"),
-    (run, _run_args, "%%mlops run"),
-    (autolog, _autolog_args, "%mlops autolog"),
-):
-    _func.usage = (_prefix, _args.parser)  # type: ignore[attr-defined]

@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from .router import subcommand
+from .router import argument, subcommand
 
 _GATE = re.compile(r"^\s*([^<>=\s]+)\s*((?:>=|<=|==|>|<).+)$")
 
@@ -34,7 +33,7 @@ def runs_view(experiments: Sequence[str] | None, filter: str | None, page_size: 
     from .. import widgets
 
     if experiments and len(experiments) > 1:
-        raise UsageError("%mlops runs --widget shows one --experiment at a time (or all)")
+        raise UsageError("--widget shows one --experiment at a time (or all)")
     return widgets.runs(experiments[0] if experiments else None, filter, page_size=page_size)
 
 
@@ -45,7 +44,7 @@ def drift_view(reference: Any, current: Any, columns: Sequence[str] | None) -> A
     return widgets.drift(reference, current, columns=columns)
 
 
-@magic_arguments()
+@subcommand("registry", "the model registry view: versions, metrics, aliases, lineage, alias moves")
 @argument("name", nargs="?", help="Model name (default: the first registered model).")
 @argument(
     "--require",
@@ -53,13 +52,7 @@ def drift_view(reference: Any, current: Any, columns: Sequence[str] | None) -> A
     action="append",
     help="A gate alias moves must pass, METRIC>=RULE (repeatable): accuracy>=current",
 )
-def _registry_args(line: str) -> None:
-    """%mlops registry [NAME] [--require METRIC>=RULE ...]"""
-
-
-@subcommand("registry", "the model registry view: versions, metrics, aliases, lineage, alias moves")
-def registry(magics: Any, line: str, cell: str | None) -> Any:
+def registry(magics: Any, args: Any, cell: str | None) -> Any:
     from .. import widgets
 
-    args = parse_argstring(_registry_args, line)
     return widgets.registry(args.name, require=parse_require(args.require))

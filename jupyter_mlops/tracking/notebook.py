@@ -134,11 +134,21 @@ def is_metric_value(value: Any) -> bool:
 def log_values(values: Mapping[str, Any], step: int | None = None) -> tuple[dict, dict]:
     """Log numbers as metrics and anything else as params on the active run.
 
+    A non-number under the name of one of the run's metrics is refused (before
+    anything is written): it is a mistyped metric far more often than a param.
     Returns (metrics, params) as logged.
     """
     run = require_active_run()
     metrics = {k: float(v) for k, v in values.items() if is_metric_value(v)}
     params = {k: v for k, v in values.items() if k not in metrics}
+    clash = sorted(params.keys() & run.data().metrics.keys()) if params else []
+    if clash:
+        raise InvalidArgument(
+            clash[0],
+            f"a number: {clash[0]!r} is already a metric of this run",
+            params[clash[0]],
+            hint="Text or a quoted value would be logged as a param named like the metric",
+        )
     if params:
         run.log_params(params)
     if metrics:

@@ -28,12 +28,17 @@ def test_snapshot_inside_a_run_records_lineage(ip):
     assert mlops.snapshots_of_run(ip.user_ns["run"].id) == [info]
 
 
-def test_snapshot_of_an_expression_needs_a_name(ip):
-    ip.user_ns["df"] = make_frame(100)
+def test_snapshot_of_an_attribute_needs_a_name_and_expressions_are_refused(ip):
+    import types
+
+    ip.user_ns["data"] = types.SimpleNamespace(head=make_frame(10))
     with pytest.raises(UsageError, match="--name"):
-        ip.run_line_magic("mlops", "snapshot df.head(10)")
-    info = ip.run_line_magic("mlops", "snapshot df.head(10) --name head")
+        ip.run_line_magic("mlops", "snapshot data.head")
+    info = ip.run_line_magic("mlops", "snapshot data.head --name head")
     assert info.n_rows == 10
+    ip.user_ns["df"] = make_frame(100)
+    with pytest.raises(UsageError, match="expected a variable name or NAME.ATTRIBUTE"):
+        ip.run_line_magic("mlops", "snapshot df.head(10) --name head")
 
 
 def test_missing_variable_and_bad_args_are_usage_errors(ip):
@@ -68,3 +73,13 @@ def test_snapshots_listing(ip):
     assert list(frame["ref"]) == ["a@2", "a@1"]
     assert list(ip.run_line_magic("mlops", "snapshots a --latest")["ref"]) == ["a@2"]
     assert ip.run_line_magic("mlops", "snapshots nothing").empty
+
+
+def test_quoted_description_column_and_reference(ip):
+    frame = make_frame(500, seed=1).rename(columns={"city": "home city"})
+    ip.user_ns["df"] = frame
+    info = ip.run_line_magic("mlops", "snapshot df --name base -d \"first cut, 'clean'\"")
+    assert info.description == "first cut, 'clean'"
+    assert ip.run_line_magic("mlops", "validate df --against 'base@1'").ok
+    drift = ip.run_line_magic("mlops", "drift \"base@1\" df -c 'home city'")
+    assert list(drift.columns["column"]) == ["home city"]

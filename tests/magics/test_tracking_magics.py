@@ -271,3 +271,87 @@ def test_artifact_of_an_unsupported_value_is_a_clear_error(ip, cell):
     cell("value = object()")
     with pytest.raises(UsageError, match="a file path, or a variable holding"):
         ip.run_line_magic("mlops", "artifact value")
+
+
+# -- quoted free text (issue 15 item 2) -------------------------------------------
+def test_start_unquotes_name_experiment_params_and_tags(ip, cell):
+    cell("%mlops start \"my run\" -e 'wine exp' --param note=\"two words\" --tag why='A/B start'")
+    run = active_run()
+    assert run.name == "my run" and run.experiment == "wine exp"
+    data = mlops.get_run(run.id)
+    assert data.params == {"note": "two words"} and data.tags["why"] == "A/B start"
+
+
+def test_param_tag_and_log_unquote_values(ip, cell):
+    cell("%mlops start quoting")
+    cell("%mlops param solver=\"lbfgs l2\" 'path=C:\\data\\train.csv'")
+    cell('%mlops tag note="two words"')
+    cell("%mlops log comment='fine so far' loss=0.5")
+    data = mlops.get_run(active_run().id)
+    assert data.params == {
+        "comment": "fine so far",
+        "path": "C:\\data\\train.csv",
+        "solver": "lbfgs l2",
+    }
+    assert data.tags["note"] == "two words" and data.metrics == {"loss": 0.5}
+
+
+def test_run_cell_magic_unquotes_its_line(ip, cell):
+    cell('%%mlops run "cell run" -e "wine exp" --tag note="two words"\nx = 1')
+    frame = mlops.search_runs(filter="name = 'cell run'")
+    assert frame["experiment"].tolist() == ["wine exp"]
+    assert mlops.get_run(frame["run_id"][0]).tags["note"] == "two words"
+
+
+def test_runs_filter_and_experiment_in_quotes(ip, cell):
+    for name, acc in (("low", 0.05), ("high", 0.5)):
+        cell(f"%mlops start {name} -e 'wine exp'")
+        cell(f"%mlops log acc={acc}")
+    cell("%mlops end")
+    table = ip.run_line_magic("mlops", "runs --filter 'metrics.acc > 0.1' -e \"wine exp\"")
+    assert table["name"].tolist() == ["high"]
+
+
+def test_artifact_path_with_spaces_in_quotes(ip, cell, tmp_path):
+    (tmp_path / "my notes.txt").write_text("hi")
+    cell("%mlops start arts")
+    cell(f"%mlops artifact \"{tmp_path / 'my notes.txt'}\" --name 'notes.txt'")
+    assert mlops.load_artifact(active_run().id, "notes.txt") == b"hi"
+
+
+# -- %mlops log: text values and metric names (issue 15 item 3) ---------------------
+def test_log_text_with_the_name_of_a_metric_is_an_error(ip, cell):
+    cell("%mlops start metric-name")
+    cell("%mlops log acc=0.9")
+    run = active_run()
+    for line in ("log acc=oops", "log loss=0.1 acc=oops", 'log acc="0.93"'):
+        with pytest.raises(UsageError) as err:
+            ip.run_line_magic("mlops", line)
+        message = str(err.value)
+        assert "acc" in message and "metric" in message and "\n" not in message
+    data = mlops.get_run(run.id)
+    assert data.params == {} and data.metrics == {"acc": 0.9}  # nothing half-written
+    assert len(mlops.get_metric_history(run.id, "loss")) == 0
+
+
+def test_log_quoted_number_is_a_param_without_its_quotes(ip, cell):
+    cell("%mlops start quoted-number")
+    cell("%mlops log version=\"0.93\" build='7' acc=0.5")
+    data = mlops.get_run(active_run().id)
+    assert data.params == {"build": "7", "version": "0.93"}
+    assert data.metrics == {"acc": 0.5}
+
+
+def test_log_variable_holding_text_named_like_a_metric_is_an_error(ip, cell):
+    cell("%mlops start var-text")
+    cell("acc = 0.7\n%mlops log acc")
+    cell("acc = 'oops'")
+    with pytest.raises(UsageError, match="acc"):
+        ip.run_line_magic("mlops", "log acc")
+    assert mlops.get_run(active_run().id).params == {}
+
+
+def test_help_log_documents_the_rule(ip, capsys):
+    ip.run_line_magic("mlops", "help log")
+    out = " ".join(capsys.readouterr().out.split())
+    assert "quoted" in out and "already a metric" in out

@@ -59,6 +59,8 @@ def test_registry_magic_with_gates(ip):
         mlops.register_model("dummy", DummyClassifier().fit([[0], [1]], [0, 1]))
     view = ip.run_line_magic("mlops", "registry dummy --require accuracy>=0.9")
     assert view.model == "dummy" and view.require == {"accuracy": ">=0.9"}
+    quoted = ip.run_line_magic("mlops", "registry 'dummy' -r \"accuracy >= 0.9\"")
+    assert quoted.model == "dummy" and quoted.require == {"accuracy": ">= 0.9"}
     view.reason_box.value = "ship it"
     view.move_button.click()
     assert "gates failed" in view.result.value and mlops.get_model("dummy").aliases == {}

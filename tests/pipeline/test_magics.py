@@ -29,3 +29,12 @@ def test_promote_magic_errors_are_one_line(ip, make_notebook, monkeypatch):
         ip.run_line_magic("mlops", "promote --name x")
     with pytest.raises(UsageError):
         ip.run_line_magic("mlops", "promote")
+
+
+def test_promote_magic_unquotes_gates_and_paths(ip, make_notebook):
+    path = make_notebook("my notebook.ipynb", [("k = 3", ["parameters"]), "x = k"])
+    run = mlops.start_run("exploring")
+    run.log_metric("m", 1.0)
+    ip.run_line_magic("mlops", f"promote --name spaced --notebook \"{path}\" --gate 'm >= 0.5'")
+    spec = load_spec(path.parent / "pipelines" / "spaced")
+    assert [str(g) for g in spec.gates] == ["m >= 0.5"]

@@ -63,3 +63,16 @@ def test_usage_errors(shell):
     with pytest.raises(UsageError, match="register: model: expected a fitted model"):
         shell.user_ns["text"] = "not a model"
         line(shell, "register m text")
+
+
+def test_quoted_description_gates_and_reasons(shell):
+    line(shell, "start quoted")
+    shell.run_cell("import jupyter_mlops as mlops; mlops.log_metric('accuracy', 0.95)")
+    line(shell, 'register cancer good -d "the good one"')
+    line(shell, "end")
+    assert mlops.get_model_version("cancer/1").description == "the good one"
+    promotion = line(shell, "promote-model cancer 1 -r \"accuracy >= 0.9\" --reason 'A/B start'")
+    assert promotion.version == 1
+    assert mlops.alias_history("cancer")["reason"].iloc[0] == "A/B start"
+    line(shell, 'alias cancer staging 1 --reason "compare, then ship"')
+    assert mlops.alias_history("cancer")["reason"].iloc[0] == "compare, then ship"
