@@ -25,8 +25,9 @@ class UntrustedModel(MlopsError):
 
 
 def class_path(obj: Any) -> str:
-    cls = type(obj)
-    return f"{cls.__module__}.{cls.__qualname__}"
+    from ..naming import public_path
+
+    return public_path(type(obj))
 
 
 def check_is_model(obj: Any) -> None:

@@ -91,3 +91,46 @@ def test_lineage_keeps_the_snapshots_recorded_at_registration(store, fitted, can
         mlops.register_model("m", fitted)
         mlops.snapshot(X.head(10), "after")
     assert [s["ref"] for s in mlops.lineage("m/1").snapshots] == ["before@1"]
+
+
+def test_lineage_of_a_child_run_follows_the_parent_chain(store, fitted, cancer):
+    X, _ = cancer
+    start = mlops.start_run
+    with start("sweep", params={"family": "linear", "C": "1"}, capture_context=False) as top:
+        snap = mlops.snapshot(X, "train")
+        with start("search", params={"cv": "5"}, capture_context=False) as middle:
+            with start("candidate", params={"C": "0.5"}, capture_context=False) as child:
+                mlops.snapshot(X.head(50), "holdout")
+                mlops.register_model("m", fitted)
+    result = mlops.lineage("m/1")
+    assert result.run.run_id == child.id
+    assert [a.run_id for a in result.ancestors] == [middle.id, top.id]
+    assert [(s["ref"], s["run_id"], s["from"]) for s in result.snapshots] == [
+        ("holdout@1", child.id, "this run"),
+        ("train@1", top.id, "grandparent"),
+    ]
+    assert snap.id in result.version.input_snapshots  # recorded when it was registered
+    assert result.params == {
+        "C": {"value": "0.5", "run_id": child.id, "from": "this run"},  # the nearest wins
+        "cv": {"value": "5", "run_id": middle.id, "from": "parent"},
+        "family": {"value": "linear", "run_id": top.id, "from": "grandparent"},
+    }
+    text = str(result)
+    assert f"parent run {middle.id[:12]} 'search'" in text
+    assert f"train@1  569 rows × 30 cols  fp {snap.fingerprint[:12]}" in text
+    assert f"(read by grandparent 'sweep' {top.id[:8]})" in text
+    assert f"family = linear  (from grandparent 'sweep' {top.id[:8]})" in text
+    data = result.to_dict()
+    assert data["params"]["cv"]["run_id"] == middle.id
+    assert [a["run_id"] for a in data["ancestors"]] == [middle.id, top.id]
+
+
+def test_lineage_names_the_model_class_by_its_public_path(store):
+    from sklearn.datasets import load_iris
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y = load_iris(return_X_y=True)
+    mlops.register_model("forest", RandomForestClassifier(n_estimators=3).fit(X, y))
+    result = mlops.lineage("forest@latest")
+    assert result.version.model_class == "sklearn.ensemble.RandomForestClassifier"
+    assert str(result).startswith("model forest/1  (skops, sklearn.ensemble.RandomForestClassifier)")

@@ -25,6 +25,7 @@ import warnings
 from typing import Any
 
 from ...errors import Conflict, MlopsError
+from ...naming import public_path
 from ...store.entities import RunStatus
 from ..run import Run, active_run
 
@@ -33,12 +34,6 @@ MAX_PARAM_TEXT = 500
 MODEL_ARTIFACT = "model.skops"
 SCHEMA_ARTIFACT = "input_schema.json"
 CV_ARTIFACT = "cv_results.csv"
-
-
-def public_name(cls: type) -> str:
-    """``sklearn.linear_model.LogisticRegression``, not ``sklearn.linear_model._logistic...``."""
-    parts = [p for p in cls.__module__.split(".") if not p.startswith("_")]
-    return ".".join([*parts, cls.__qualname__])
 
 
 def _is_sklearn(frame) -> bool:
@@ -199,7 +194,7 @@ class SklearnAutolog:
         self._fitted_runs.add(run.id)
         run.set_tags(
             {
-                "estimator_class": public_name(type(estimator)),
+                "estimator_class": public_path(type(estimator)),
                 "estimator_name": type(estimator).__name__,
                 "estimator_method": method,
                 "mlops.autolog": "sklearn",
