@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jupyter_mlops.data import profile as prof
+from jupyter_mlops.data import profile_categorical as prof_categorical
 from jupyter_mlops.data.frames import to_table
 from jupyter_mlops.data.profile import (
     CategoricalProfile,
@@ -60,8 +61,8 @@ def test_categorical_exact_counts_then_top_k_other_and_distinct_estimate(monkeyp
     assert isinstance(c, CategoricalProfile) and c.exact
     assert c.counts == (("a", 2), ("b", 1), ("c", 1)) and c.nulls == 1 and c.distinct == 3
     assert p["b"].as_dict() == {True: 3, False: 1}
-    monkeypatch.setattr(prof, "CARDINALITY_CAP", 50)
-    monkeypatch.setattr(prof, "TOP_K", 10)
+    monkeypatch.setattr(prof_categorical, "CARDINALITY_CAP", 50)
+    monkeypatch.setattr(prof_categorical, "TOP_K", 10)
     ids = pd.DataFrame({"id": [f"user{i % 400}" for i in range(1000)]})
     big = profile_table(to_table(ids))["id"]
     assert not big.exact and len(big.counts) == 10
