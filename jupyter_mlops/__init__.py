@@ -49,8 +49,12 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'jupyter_mlops' has no attribute {name!r}")
 
 
+_PUBLIC_SUBMODULES = ("data", "pipeline", "registry", "tracking", "widgets")
+
+
 def __dir__() -> list[str]:
-    names = set(globals()) | set(__all__)
+    """The public API only: ``__all__``, the lazily loaded names and the public submodules."""
+    names = set(__all__) | set(_PUBLIC_SUBMODULES)
     for package in _LAZY_PACKAGES:
         names.update(importlib.import_module(f".{package}", __name__).__all__)
     return sorted(names)

@@ -21,7 +21,11 @@ def register(main: click.Group) -> None:
 @click.command()
 @click.argument("notebook", type=click.Path(dir_okay=False))
 @click.option("--name", "-n", required=True, help="Pipeline name (a folder under pipelines/).")
-@click.option("--run", "run_id", help="The origin run (default: the newest run of the notebook).")
+@click.option(
+    "--run",
+    "run_id",
+    help="The origin run (default: the first top-level run of the notebook's newest session).",
+)
 @click.option("--gate", "gates", multiple=True, help="e.g. 'accuracy >= 0.9' (repeatable).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per cell.")
 @click.option("--json", "as_json", is_flag=True)
@@ -79,10 +83,24 @@ def _echo_result(result: core.PipelineResult) -> None:
         click.echo(str(result.failure), err=True)
     elif result.error:
         click.echo(f"Error: {result.error}", err=True)
+    _echo_changes(result)
     if result.attempts > 1:
         click.echo(f"  attempts: {result.attempts}")
     if result.output_path:
         click.echo(f"  output notebook: {result.output_path}")
+
+
+def _echo_changes(result: core.PipelineResult) -> None:
+    """Every registry change the run made (or, in a dry run, would have made)."""
+    if result.cached:
+        return
+    if not result.registry_changes:
+        click.echo("  registry: no changes" + (" (dry run)" if result.dry_run else ""))
+        return
+    head = "  registry (dry run, nothing changed):" if result.dry_run else "  registry:"
+    click.echo(head)
+    for change in result.registry_changes:
+        click.echo(f"    {change}")
 
 
 def _result_json(result: core.PipelineResult) -> dict:
@@ -115,6 +133,11 @@ def _result_json(result: core.PipelineResult) -> dict:
 @click.option("--cluster", help="A Dask scheduler address; points run there.")
 @click.option("--force", is_flag=True, help="Run even when an unchanged successful run exists.")
 @click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Register no model and move no alias: show what the notebook would change.",
+)
+@click.option(
     "--retries",
     type=click.IntRange(min=0),
     default=0,
@@ -144,8 +167,15 @@ def run_cmd(
     output,
     progress,
     as_json,
+    dry_run,
 ) -> None:
-    """Run pipeline NAME (exit 1 when a cell fails or a gate is not met)."""
+    """Run pipeline NAME (exit 1 when a cell fails or a gate is not met).
+
+    The summary lists every registry change the notebook made (versions
+    registered, aliases moved); with --dry-run it lists what it would make.
+    """
+    if dry_run and sweeps:
+        raise click.UsageError("--dry-run runs one pipeline, not a --sweep")
     show = sys.stderr.isatty() if progress is None else progress
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -173,6 +203,7 @@ def run_cmd(
                 kernel=kernel,
                 output=output,
                 progress=show,
+                dry_run=dry_run,
             )
     _show_warnings(caught)
     if isinstance(result, core.SweepResult):
@@ -220,10 +251,19 @@ def ci_cmd(name, schedule, python_version, install) -> None:
 @click.option("--rtol", type=click.FloatRange(min=0), help="Relative tolerance.")
 @click.option("--atol", type=click.FloatRange(min=0), help="Absolute tolerance.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per cell.")
+@click.option(
+    "--dry-run/--no-dry-run",
+    default=True,
+    show_default=True,
+    help="Only show the registry changes the re-run would make (--no-dry-run makes them).",
+)
 @click.option("--json", "as_json", is_flag=True)
-def verify_cmd(name, rtol, atol, timeout, as_json) -> None:
-    """Re-run NAME with its origin run's parameters; exit 1 when a metric differs."""
-    result = core.verify_pipeline(name, rtol=rtol, atol=atol, timeout=timeout)
+def verify_cmd(name, rtol, atol, timeout, dry_run, as_json) -> None:
+    """Re-run NAME with its origin run's parameters; exit 1 when a metric differs.
+
+    The re-run registers no model and moves no alias unless --no-dry-run.
+    """
+    result = core.verify_pipeline(name, rtol=rtol, atol=atol, timeout=timeout, dry_run=dry_run)
     if as_json:
         echo_json(
             {
@@ -231,6 +271,7 @@ def verify_cmd(name, rtol, atol, timeout, as_json) -> None:
                 "origin_run_id": result.origin_run_id,
                 "run": _result_json(result.run),
                 "checks": [dataclasses.asdict(c) for c in result.checks],
+                "pairs": [list(p) for p in result.pairs],
                 "ok": result.ok,
             }
         )
@@ -240,14 +281,19 @@ def verify_cmd(name, rtol, atol, timeout, as_json) -> None:
             f"re-run {result.run.run_id[:8]} ({result.run.status.value}); "
             f"rtol={result.rtol:g} atol={result.atol:g}"
         )
+        headers = ["metric", "origin", "re-run", "diff", "tolerance", "verdict"]
         rows = [
             [c.metric, c.origin, c.rerun, c.diff, c.tolerance, "ok" if c.ok else "DIFFERS"]
             for c in result.checks
         ]
+        if any(c.run for c in result.checks):
+            headers = ["run", *headers]
+            rows = [[c.run, *row] for c, row in zip(result.checks, rows, strict=True)]
         if rows:
-            click.echo(table(rows, ["metric", "origin", "re-run", "diff", "tolerance", "verdict"]))
+            click.echo(table(rows, headers))
         if result.run.failure is not None:
             click.echo(str(result.run.failure), err=True)
+        _echo_changes(result.run)
         click.echo("reproduced" if result.ok else "NOT reproduced")
     if not result.ok:
         sys.exit(1)

@@ -196,18 +196,47 @@ def _parameters(cells: list, dropped: list[DroppedCell]) -> tuple[str, list[Para
     return "none", [], out
 
 
-def _origin_run(notebook: Path, run: str | None) -> str | None:
-    """The run the pipeline was promoted from: given, else the newest top-level run of the notebook."""
+def _origin_runs(notebook: Path, run: str | None) -> list[str]:
+    """The runs the pipeline will reproduce, in the order the notebook opened them.
+
+    The notebook's top-level runs from its newest session (one kernel: same
+    host and process), from the last time it opened its first run on; or, with
+    ``run``, that run and the top-level runs its session opened after it. The
+    first is the origin run: the one the pipeline run itself stands for.
+    """
     store = get_store()
     with store.db.session() as s:
+        query = select(RunRow).where(
+            RunRow.source_path == str(notebook), RunRow.parent_run_id.is_(None)
+        )
         if run:
-            return run_store.resolve_run_id(s, run)
-        return s.scalars(
-            select(RunRow.run_id)
-            .where(RunRow.source_path == str(notebook), RunRow.parent_run_id.is_(None))
-            .order_by(RunRow.start_time.desc())
-            .limit(1)
-        ).first()
+            chosen = s.get(RunRow, run_store.resolve_run_id(s, run))
+        else:
+            chosen = s.scalars(query.order_by(RunRow.start_time.desc()).limit(1)).first()
+        if chosen is None:
+            return []
+        if chosen.source_path != str(notebook) or chosen.parent_run_id is not None:
+            return [chosen.run_id]
+        session = s.scalars(
+            query.where(RunRow.host == chosen.host, RunRow.pid == chosen.pid).order_by(
+                RunRow.start_time
+            )
+        ).all()
+    if run:
+        return [r.run_id for r in session if r.start_time >= chosen.start_time]
+    first = max(i for i, r in enumerate(session) if r.name == session[0].name)
+    return [r.run_id for r in session[first:]]
+
+
+def _origin_note(runs: list[str]) -> str | None:
+    if len(runs) < 2:
+        return None
+    names = [run_store.get_run_info(get_store(), r).name for r in runs]
+    return (
+        f"the notebook opened {len(runs)} top-level runs ({', '.join(names)}); the pipeline "
+        f"run stands for the first, {names[0]!r}, and verify compares each run with the one "
+        "the pipeline opens in its place (--run RUN_ID starts from another run)"
+    )
 
 
 def promote_notebook(
@@ -221,8 +250,8 @@ def promote_notebook(
 ) -> Promotion:
     """Write ``<root>/pipelines/NAME/`` from ``notebook`` and record the pipeline in the store.
 
-    ``run`` names the origin run (default: the newest run recorded from this
-    notebook); ``gates`` are conditions such as ``"accuracy >= 0.9"``.
+    ``run`` names the origin run (default: the first top-level run of the
+    notebook's newest session, see ``_origin_runs``); ``gates`` are conditions such as ``"accuracy >= 0.9"``.
     Promoting again to the same name updates the pipeline, keeping its gates
     unless new ones are given.
     """
@@ -235,8 +264,9 @@ def promote_notebook(
     nb.cells = cells
     folder = Path(root or Path.cwd()).resolve() / PIPELINES_DIR / name
     previous = load_spec(folder) if (folder / "pipeline.yaml").is_file() else None
-    origin = _origin_run(path, run)
-    notes: list[str] = []
+    origin_runs = _origin_runs(path, run)
+    origin = origin_runs[0] if origin_runs else None
+    notes: list[str] = [n for n in [_origin_note(origin_runs)] if n]
     metrics: tuple[str, ...] = ()
     artifacts: tuple[str, ...] = ()
     experiment = None
@@ -263,6 +293,7 @@ def promote_notebook(
         gates=parsed_gates,
         origin={
             "run_id": origin,
+            **({"runs": origin_runs} if len(origin_runs) > 1 else {}),
             "notebook": os.path.relpath(path, folder),
             "parameters_rule": rule,
         },

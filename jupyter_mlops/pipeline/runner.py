@@ -10,12 +10,18 @@ ends FINISHED, or FAILED with the failing cell and its error, or KILLED when
 the kernel died (re-run up to ``retries`` times, each attempt its own run). A
 metric gate that is not met ends the run FAILED too. Only FINISHED runs enter
 the cache.
+
+Every registry change the notebook makes (a version registered, an alias
+moved) is noted by the kernel, shown in the result and kept on the run as
+``registry_changes.json``. With ``dry_run`` (always for ``pipeline verify``)
+the kernel only describes those changes (``registry/changes.py``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
-import re
 import tempfile
 import time
 from collections.abc import Mapping
@@ -29,6 +35,7 @@ from papermill.exceptions import PapermillExecutionError
 
 from .. import config
 from ..errors import InvalidArgument, MlopsError
+from ..registry import changes
 from ..store import get_store
 from ..store import runs as run_store
 from ..store.entities import RunStatus
@@ -36,30 +43,11 @@ from ..tracking.api import start_run
 from ..tracking.attach import ENV_RUN_ID
 from ..tracking.run import Run
 from . import cache, catalog, engine, inputs
+from .failure import CellFailure, find_failure, plain, running_cell
 from .params import check_values
 from .spec import Gate, PipelineSpec, find_pipeline
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 OUTPUT_ARTIFACT = "output.ipynb"
-
-
-@dataclass(frozen=True)
-class CellFailure:
-    """The cell that stopped a pipeline and its error."""
-
-    cell_index: int
-    execution_count: int | None
-    source: str
-    ename: str
-    evalue: str
-    traceback: str = ""
-
-    def __str__(self) -> str:
-        src = self.source.strip().splitlines()
-        shown = "\n".join("    " + line for line in src[:12])
-        if len(src) > 12:
-            shown += "\n    ..."
-        return f"cell {self.cell_index} failed: {self.ename}: {self.evalue}\n{shown}"
 
 
 @dataclass(frozen=True)
@@ -87,6 +75,8 @@ class PipelineResult:
     output_path: str | None = None
     duration: float = 0.0
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    registry_changes: tuple[changes.RegistryChange, ...] = ()
+    dry_run: bool = False
 
     @property
     def gates_passed(self) -> bool:
@@ -172,12 +162,15 @@ def run_pipeline(
     kernel: str | None = None,
     progress: bool = False,
     run_name: str | None = None,
+    dry_run: bool = False,
 ) -> PipelineResult:
     """Run a promoted pipeline; see the module docstring for what is recorded.
 
     ``params`` values may be typed values or command-line strings (converted by
     the declared type). Unknown names and wrong types raise ``InvalidArgument``
-    before any kernel starts.
+    before any kernel starts. ``dry_run`` runs the notebook with registry writes
+    and alias moves only described (``result.registry_changes``), never made;
+    such a run does not enter the cache.
     """
     if not isinstance(retries, int) or retries < 0:
         raise InvalidArgument("retries", "an integer >= 0", retries)
@@ -196,12 +189,11 @@ def run_pipeline(
         hit = cache.lookup(key)
         if hit is not None:
             return _cached_result(spec, hit, values, started, notes)
+    opts = _Options(timeout, output, parent, progress, run_name, dry_run or changes.dry_run())
     attempt = 0
     while True:
         attempt += 1
-        result = _attempt(
-            spec, values, key, kernel_name, attempt, timeout, output, parent, progress, run_name
-        )
+        result = _attempt(spec, values, key, kernel_name, attempt, opts)
         dead = result.status is RunStatus.KILLED
         if not dead or attempt > retries:
             break
@@ -246,8 +238,14 @@ def _cached_result(
     )
 
 
-def kernel_env(run_id: str, notebook: Path) -> dict[str, str]:
-    """The kernel's environment: this one, plus the run to attach to and the store to use."""
+def kernel_env(
+    run_id: str, notebook: Path, changes_log: Path | None = None, dry_run: bool = False
+) -> dict[str, str]:
+    """The kernel's environment: this one, plus the run to attach to and the store to use.
+
+    ``changes_log`` is where the kernel notes its registry changes; ``dry_run``
+    makes it only describe them (``registry/changes.py``).
+    """
     store = get_store()
     env = dict(os.environ)
     env[ENV_RUN_ID] = run_id
@@ -258,7 +256,30 @@ def kernel_env(run_id: str, notebook: Path) -> dict[str, str]:
     if home is not None:
         env["MLOPS_HOME"] = str(home)
     env.pop("JPY_SESSION_NAME", None)
+    if changes_log is not None:
+        env[changes.ENV_LOG] = str(changes_log)
+    if dry_run:
+        env[changes.ENV_DRY_RUN] = "1"
     return env
+
+
+@dataclass(frozen=True)
+class _Options:
+    """How ``run_pipeline`` was asked to run, passed on to each attempt."""
+
+    timeout: float | None
+    output: str | os.PathLike | None
+    parent: Run | str | None
+    progress: bool
+    run_name: str | None
+    dry_run: bool
+
+
+@dataclass
+class _Outcome:
+    status: RunStatus = RunStatus.FINISHED
+    failure: CellFailure | None = None
+    error: str | None = None
 
 
 def _attempt(
@@ -267,13 +288,34 @@ def _attempt(
     key: str,
     kernel_name: str,
     attempt: int,
-    timeout: float | None,
-    output: str | os.PathLike | None,
-    parent: Run | str | None,
-    progress: bool,
-    run_name: str | None,
+    opts: _Options,
 ) -> PipelineResult:
-    tags = {
+    """One execution of the notebook in its own run, ended with what happened."""
+    run = _open_run(spec, values, key, kernel_name, attempt, opts)
+    with tempfile.TemporaryDirectory(prefix="mlops-pipeline-") as tmp:
+        out = Path(opts.output) if opts.output is not None else Path(tmp) / OUTPUT_ARTIFACT
+        out.parent.mkdir(parents=True, exist_ok=True)
+        log = Path(tmp) / "registry_changes.jsonl"
+        env = kernel_env(run.id, spec.notebook_path, log, opts.dry_run)
+        holder: dict[str, Any] = {}
+        outcome = _execute(spec, values, kernel_name, out, env, attempt, opts, holder, run)
+        if not out.exists() and holder.get("nb") is not None:
+            nbformat.write(holder["nb"], str(out))
+        if out.exists():
+            run.log_artifact(out, OUTPUT_ARTIFACT)
+        made = _record_changes(run, log, opts.dry_run)
+        return _finish(spec, values, key, run, outcome, made, opts, out)
+
+
+def _open_run(
+    spec: PipelineSpec,
+    values: dict[str, Any],
+    key: str,
+    kernel_name: str,
+    attempt: int,
+    opts: _Options,
+) -> Run:
+    tags: dict[str, Any] = {
         "mlops.pipeline": spec.name,
         "mlops.pipeline.cache_key": key,
         "mlops.pipeline.attempt": attempt,
@@ -281,150 +323,136 @@ def _attempt(
     }
     if spec.origin_run_id:
         tags["mlops.pipeline.origin_run"] = spec.origin_run_id
-    kwargs: dict[str, Any] = {} if parent is None else {"parent": parent}
-    run = start_run(
-        run_name or spec.name,
+    if opts.dry_run:
+        tags["mlops.pipeline.dry_run"] = "true"
+    kwargs: dict[str, Any] = {} if opts.parent is None else {"parent": opts.parent}
+    return start_run(
+        opts.run_name or spec.name,
         experiment=spec.experiment,
         params=values,
         tags=tags,
         context={"pipeline": {"name": spec.name, "folder": str(spec.folder), "attempt": attempt}},
+        source=("notebook", str(spec.notebook_path)),
         **kwargs,
     )
-    holder: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="mlops-pipeline-") as tmp:
-        out = Path(output) if output is not None else Path(tmp) / OUTPUT_ARTIFACT
-        out.parent.mkdir(parents=True, exist_ok=True)
-        status, failure, error = RunStatus.FINISHED, None, None
-        try:
-            nb = engine.execute(
-                spec.notebook_path,
-                out,
-                values,
-                kernel_name=kernel_name,
-                cwd=spec.run_dir,
-                env=kernel_env(run.id, spec.notebook_path),
-                timeout=timeout if timeout is not None else spec.timeout,
-                progress=progress,
-                holder=holder,
-            )
-            failure = find_failure(nb)
-        except PapermillExecutionError as exc:
-            failure = find_failure(holder.get("nb")) or CellFailure(
-                exc.cell_index,
-                exc.exec_count,
-                exc.source,
-                exc.ename,
-                exc.evalue,
-                _plain("\n".join(exc.traceback or [])),
-            )
-        except DeadKernelError as exc:
-            status = RunStatus.KILLED
-            error = f"the kernel died (attempt {attempt}): {_first_line(exc)}"
-        except CellTimeoutError:
-            limit = timeout if timeout is not None else spec.timeout
-            cell = _running_cell(holder.get("nb"))
-            error = f"a cell ran longer than the {limit:g} s timeout{cell}; the kernel was stopped"
-            status = RunStatus.FAILED
-        except Exception as exc:  # the kernel did not start, or the engine broke
-            status, error = RunStatus.FAILED, f"{type(exc).__name__}: {_first_line(exc)}"
-        except KeyboardInterrupt:
-            run.end(RunStatus.KILLED, error="interrupted (KeyboardInterrupt)")
-            raise
-        if failure is not None:
-            status, error = RunStatus.FAILED, str(failure) + "\n" + failure.traceback
-        if not out.exists() and holder.get("nb") is not None:
-            nbformat.write(holder["nb"], str(out))
-        if out.exists():
-            run.log_artifact(out, OUTPUT_ARTIFACT)
-        metrics = run.data().metrics
-        gates = evaluate_gates(spec.gates, metrics)
-        if status is RunStatus.FINISHED and not all(g.passed for g in gates):
-            status = RunStatus.FAILED
-            error = "gates not met: " + "; ".join(
-                f"{g.gate} (observed {g.observed})" for g in gates if not g.passed
-            )
-        run.set_tag("mlops.pipeline.gates", "passed" if all(g.passed for g in gates) else "failed")
-        run.end(status, error=error, reason=f"pipeline {spec.name}")
-        if status is RunStatus.FINISHED:
-            cache.record(key, spec.name, run.id)
-        return PipelineResult(
-            pipeline=spec.name,
-            run_id=run.id,
-            status=status,
-            params=values,
-            metrics=metrics,
-            gates=gates,
-            failure=failure,
-            error=error,
-            output_path=str(out) if output is not None else None,
+
+
+def notebook_label(spec: PipelineSpec) -> str:
+    """``pipelines/NAME/notebook.ipynb``: how messages name the pipeline's notebook."""
+    path = spec.notebook_path
+    try:
+        return path.relative_to(spec.folder.parent.parent).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _execute(
+    spec: PipelineSpec,
+    values: dict[str, Any],
+    kernel_name: str,
+    out: Path,
+    env: dict[str, str],
+    attempt: int,
+    opts: _Options,
+    holder: dict[str, Any],
+    run: Run,
+) -> _Outcome:
+    """Run the notebook in a kernel; how it went, as a status, failing cell and error."""
+    limit = opts.timeout if opts.timeout is not None else spec.timeout
+    label = notebook_label(spec)
+    outcome = _Outcome()
+    try:
+        nb = engine.execute(
+            spec.notebook_path,
+            out,
+            values,
+            kernel_name=kernel_name,
+            cwd=spec.run_dir,
+            env=env,
+            timeout=limit,
+            progress=opts.progress,
+            holder=holder,
         )
+        outcome.failure = find_failure(nb, spec.notebook_path, label)
+    except PapermillExecutionError as exc:
+        outcome.failure = find_failure(holder.get("nb"), spec.notebook_path, label) or CellFailure(
+            exc.cell_index,
+            exc.exec_count,
+            exc.source,
+            exc.ename,
+            exc.evalue,
+            plain("\n".join(exc.traceback or [])),
+            label,
+        )
+    except DeadKernelError as exc:
+        outcome.status = RunStatus.KILLED
+        outcome.error = f"the kernel died (attempt {attempt}): {_first_line(exc)}"
+    except CellTimeoutError:
+        cell = running_cell(holder.get("nb"), spec.notebook_path)
+        outcome.status = RunStatus.FAILED
+        outcome.error = (
+            f"a cell ran longer than the {limit:g} s timeout{cell}; the kernel was stopped"
+        )
+    except Exception as exc:  # the kernel did not start, or the engine broke
+        outcome.status = RunStatus.FAILED
+        outcome.error = f"{type(exc).__name__}: {_first_line(exc)}"
+    except KeyboardInterrupt:
+        run.end(RunStatus.KILLED, error="interrupted (KeyboardInterrupt)")
+        raise
+    if outcome.failure is not None:
+        outcome.status = RunStatus.FAILED
+        outcome.error = str(outcome.failure) + "\n" + outcome.failure.traceback
+    return outcome
+
+
+def _record_changes(run: Run, log: Path, dry_run: bool) -> tuple[changes.RegistryChange, ...]:
+    """The registry changes the kernel noted, kept on the run as ``registry_changes.json``."""
+    made = tuple(changes.read_log(log))
+    if made:
+        body = {"dry_run": dry_run, "changes": [dataclasses.asdict(c) for c in made]}
+        run.log_artifact(json.dumps(body, indent=2).encode("utf-8"), changes.ARTIFACT)
+    run.set_tag("mlops.pipeline.registry_changes", str(len(made)))
+    return made
+
+
+def _finish(
+    spec: PipelineSpec,
+    values: dict[str, Any],
+    key: str,
+    run: Run,
+    outcome: _Outcome,
+    made: tuple[changes.RegistryChange, ...],
+    opts: _Options,
+    out: Path,
+) -> PipelineResult:
+    """Check the gates, end the run and cache it when it finished (and really ran)."""
+    metrics = run.data().metrics
+    gates = evaluate_gates(spec.gates, metrics)
+    status, error = outcome.status, outcome.error
+    if status is RunStatus.FINISHED and not all(g.passed for g in gates):
+        status = RunStatus.FAILED
+        error = "gates not met: " + "; ".join(
+            f"{g.gate} (observed {g.observed})" for g in gates if not g.passed
+        )
+    run.set_tag("mlops.pipeline.gates", "passed" if all(g.passed for g in gates) else "failed")
+    run.end(status, error=error, reason=f"pipeline {spec.name}")
+    if status is RunStatus.FINISHED and not opts.dry_run:
+        cache.record(key, spec.name, run.id)
+    return PipelineResult(
+        pipeline=spec.name,
+        run_id=run.id,
+        status=status,
+        params=values,
+        metrics=metrics,
+        gates=gates,
+        failure=outcome.failure,
+        error=error,
+        output_path=str(out) if opts.output is not None else None,
+        registry_changes=made,
+        dry_run=opts.dry_run,
+    )
 
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _plain(text: str) -> str:
-    return _ANSI.sub("", text)
-
-
-def _running_cell(nb: nbformat.NotebookNode | None) -> str:
-    if nb is None:
-        return ""
-    # The timed-out cell is the last one papermill started.
-    started = [
-        (idx, cell)
-        for idx, cell in enumerate(nb.cells)
-        if cell.get("metadata", {}).get("papermill", {}).get("start_time")
-    ]
-    if not started:
-        return ""
-    idx, cell = started[-1]
-    lines = [line for line in cell.source.splitlines() if line.strip()]
-    return f" (cell {idx}: {lines[-1].strip()[:80]!r})" if lines else f" (cell {idx})"
-
-
-def find_failure(nb: nbformat.NotebookNode | None) -> CellFailure | None:
-    """The first failed cell: an error output, or a cell papermill marked failed.
-
-    A magic's ``UsageError`` prints to stderr without an error output, which
-    papermill itself does not count as a failure; the cell's papermill status
-    still says it failed, and its stderr holds the message.
-    """
-    if nb is None:
-        return None
-    for idx, cell in enumerate(nb.cells):
-        if cell.get("cell_type") != "code":
-            continue
-        outputs = cell.get("outputs", [])
-        errors = [
-            o
-            for o in outputs
-            if o.get("output_type") == "error"
-            and not (o.get("ename") == "SystemExit" and o.get("evalue") in ("", "0"))
-        ]
-        status = cell.get("metadata", {}).get("papermill", {}).get("status")
-        if not errors and status != "failed":
-            continue
-        if errors:
-            err = errors[0]
-            return CellFailure(
-                idx,
-                cell.get("execution_count"),
-                cell.source,
-                err.get("ename", "Error"),
-                _plain(err.get("evalue", "")),
-                _plain("\n".join(err.get("traceback", []))),
-            )
-        stderr = "".join(
-            o.get("text", "")
-            for o in outputs
-            if o.get("output_type") == "stream" and o.get("name") == "stderr"
-        )
-        last = _plain(stderr).strip().splitlines()[-1] if stderr.strip() else "the cell failed"
-        ename, sep, evalue = last.partition(": ")
-        if not sep or " " in ename:
-            ename, evalue = "Error", last
-        return CellFailure(idx, cell.get("execution_count"), cell.source, ename, evalue, stderr)
-    return None

@@ -4,18 +4,25 @@ A metric reproduces when ``|new - origin| <= atol + rtol * |origin|`` (the
 tolerances come from ``pipeline.yaml``'s ``verify`` section unless given). A
 metric the origin logged but the re-run did not is a failure; NaN reproduces
 only as NaN.
+
+A notebook that opens several top-level runs is reproduced run by run: the
+origin runs (``origin.runs`` in ``pipeline.yaml``, in the order the notebook
+opened them) are compared with the runs the re-run opened in the same places
+(the pipeline run, then its later top-level children: ``attach.pipeline_runs``).
+The re-run is a registry dry run: nothing is registered and no alias moves.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import InvalidArgument, NotFound
 from ..store import get_store
 from ..store import runs as run_store
+from ..tracking.attach import pipeline_runs
 from .params import convert
 from .runner import PipelineResult, run_pipeline
 from .spec import PipelineSpec, find_pipeline
@@ -29,6 +36,7 @@ class MetricCheck:
     diff: float | None
     tolerance: float
     ok: bool
+    run: str = ""  # the origin run's name, when the notebook opened several
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class Verification:
     checks: tuple[MetricCheck, ...]
     rtol: float
     atol: float
+    pairs: tuple[tuple[str, str | None], ...] = ()  # (origin run, its re-run counterpart)
 
     @property
     def ok(self) -> bool:
@@ -88,8 +97,12 @@ def verify_pipeline(
     atol: float | None = None,
     timeout: float | None = None,
     progress: bool = False,
+    dry_run: bool = True,
 ) -> Verification:
-    """Re-run the pipeline (never from the cache) with its origin run's parameters."""
+    """Re-run the pipeline (never from the cache) with its origin run's parameters.
+
+    ``dry_run=False`` lets the re-run really register models and move aliases.
+    """
     spec = pipeline if isinstance(pipeline, PipelineSpec) else find_pipeline(pipeline)
     for arg, value in (("rtol", rtol), ("atol", atol)):
         if value is not None and (not isinstance(value, (int, float)) or value < 0):
@@ -102,21 +115,44 @@ def verify_pipeline(
             f"pipeline {spec.name!r} has no origin run to reproduce; promote it again with "
             "--run RUN_ID"
         )
-    origin = run_store.get_run_data(get_store(), origin_id)
-    params = _origin_params(spec, origin.params)
+    store = get_store()
+    origins = [run_store.get_run_data(store, r) for r in _origin_ids(spec)]
+    params: dict[str, str] = {}
+    for data in reversed(origins):  # the first run's value wins
+        params.update(data.params)
     result = run_pipeline(
         spec,
-        params,
+        _origin_params(spec, params),
         force=True,
         timeout=timeout,
         progress=progress,
         run_name=f"{spec.name}-verify",
+        dry_run=dry_run,
     )
     try:
-        run_store.set_tags(get_store(), result.run_id, {"mlops.pipeline.verifies": origin_id})
+        run_store.set_tags(store, result.run_id, {"mlops.pipeline.verifies": origin_id})
     except Exception:
         pass
-    checks = tuple(
-        _check(k, v, result.metrics.get(k), rtol, atol) for k, v in sorted(origin.metrics.items())
-    )
-    return Verification(spec.name, origin_id, result, checks, rtol, atol)
+    reruns: list[str | None] = list(pipeline_runs(result.run_id))
+    reruns += [None] * (len(origins) - len(reruns))
+    checks: list[MetricCheck] = []
+    pairs = []
+    for origin, rerun_id in zip(origins, reruns, strict=False):
+        pairs.append((origin.info.run_id, rerun_id))
+        got = result.metrics if rerun_id == result.run_id else _metrics(rerun_id)
+        label = origin.info.name if len(origins) > 1 else ""
+        checks += [
+            replace(_check(k, v, got.get(k), rtol, atol), run=label)
+            for k, v in sorted(origin.metrics.items())
+        ]
+    return Verification(spec.name, origin_id, result, tuple(checks), rtol, atol, tuple(pairs))
+
+
+def _origin_ids(spec: PipelineSpec) -> list[str]:
+    """The origin runs, first the one the pipeline run stands for."""
+    runs = [r for r in spec.origin.get("runs") or () if isinstance(r, str)]
+    return runs if runs and runs[0] == spec.origin_run_id else [spec.origin_run_id]
+
+
+def _metrics(run_id: str | None) -> dict[str, float]:
+    return {} if run_id is None else run_store.get_run_data(get_store(), run_id).metrics

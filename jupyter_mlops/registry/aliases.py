@@ -9,6 +9,7 @@ import pandas as pd
 from ..errors import InvalidArgument
 from ..store import get_store
 from ..store import models as model_store
+from . import changes
 from .uri import check_alias, check_model_name, check_version
 
 
@@ -31,7 +32,11 @@ def set_alias(name: str, alias: str, version: int, reason: str | None = None) ->
     check_model_name(name)
     check_alias(alias)
     version = check_version(version)
-    before = model_store.set_alias(get_store(), name, alias, version, reason=_check_reason(reason))
+    reason = _check_reason(reason)
+    if changes.dry_run():
+        return AliasMove(name, alias, changes.would_move(name, alias, version), version)
+    before = model_store.set_alias(get_store(), name, alias, version, reason=reason)
+    changes.moved(name, alias, before, version)
     return AliasMove(name, alias, before, version)
 
 
@@ -39,7 +44,11 @@ def delete_alias(name: str, alias: str, reason: str | None = None) -> AliasMove:
     """Remove ``name@alias`` (the version stays); recorded like a move to nothing."""
     check_model_name(name)
     check_alias(alias)
-    before = model_store.delete_alias(get_store(), name, alias, reason=_check_reason(reason))
+    reason = _check_reason(reason)
+    if changes.dry_run():
+        return AliasMove(name, alias, changes.would_move(name, alias, None), None)
+    before = model_store.delete_alias(get_store(), name, alias, reason=reason)
+    changes.moved(name, alias, before, None)
     return AliasMove(name, alias, before, None)
 
 

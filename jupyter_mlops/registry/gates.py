@@ -20,6 +20,7 @@ from ..store import get_store
 from ..store import models as model_store
 from ..store import runs as run_store
 from ..store.events import record_event
+from . import changes
 from .uri import check_alias, check_model_name, check_version
 
 _RULE = re.compile(
@@ -204,7 +205,9 @@ def promote(
     if force and not (isinstance(reason, str) and reason.strip()):
         raise InvalidArgument("reason", "a reason when force=True (it is recorded)", reason)
     store = get_store()
-    candidate = model_store.get_version(store, name, version=version)
+    candidate = changes.would_be(name, version) or model_store.get_version(
+        store, name, version=version
+    )
     current_version = model_store.alias_version(store, name, to)
     current = None
     if current_version is not None:
@@ -226,6 +229,8 @@ def promote(
         }
         for r in results
     ]
+    if failed and not force and changes.dry_run():
+        raise GateFailed(name, version, to, results)
     if failed and not force:
         with store.db.session(write=True) as s:
             record_event(
@@ -237,6 +242,9 @@ def promote(
                 payload={"alias": to, "version": version, "gates": gate_payload},
             )
         raise GateFailed(name, version, to, results)
+    if changes.dry_run():
+        before = changes.would_move(name, to, version)
+        return ModelPromotion(name, version, to, before, tuple(results), bool(failed))
     with store.db.session(write=True) as s:
         before = model_store.move_alias(
             s,
@@ -252,4 +260,5 @@ def promote(
                 "gates": gate_payload,
             },
         )
+    changes.moved(name, to, before, version)
     return ModelPromotion(name, version, to, before, tuple(results), bool(failed))

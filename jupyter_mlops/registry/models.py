@@ -12,7 +12,7 @@ from ..store import get_store
 from ..store import models as model_store
 from ..store import runs as run_store
 from ..store.models import ModelInfo, ModelVersionInfo
-from . import serialize
+from . import changes, serialize
 from .lineage import input_snapshots
 from .signature import infer_signature
 from .uri import check_model_name, parse_ref
@@ -102,9 +102,21 @@ def register_model(
         serialize.check_is_model(obj)
         source = f"runs:/{run_id}/{PurePosixPath(artifact)}"
     signature = infer_signature(obj, input_example)
-    ref = store.blobs.put_bytes(data)
     snapshots = [s["id"] for s in input_snapshots(run_id)] if run_id else []
-    return model_store.create_version(
+    if changes.dry_run():
+        return changes.would_register(
+            name,
+            data,
+            run_id=run_id,
+            source=source,
+            format=fmt,
+            model_class=serialize.class_path(obj),
+            signature=signature.to_dict(),
+            input_snapshots=snapshots,
+            description=description,
+        )
+    ref = store.blobs.put_bytes(data)
+    info = model_store.create_version(
         store,
         name,
         run_id=run_id,
@@ -117,6 +129,7 @@ def register_model(
         input_snapshots=snapshots,
         description=description,
     )
+    return changes.registered(info)
 
 
 def get_model_version(ref: str) -> ModelVersionInfo:

@@ -64,6 +64,7 @@ def start_run(
     parent: Run | str | None = _AUTO,  # type: ignore[assignment]
     capture_context: bool = True,
     context: Mapping[str, Any] | None = None,
+    source: tuple[str, str | None] | None = None,
 ) -> Run:
     """Open a run and make it the active one; use it as a context manager to end it.
 
@@ -95,6 +96,8 @@ def start_run(
         source_type, source_path, git_row, ctx = _capture_context(store)
     else:
         source_type, source_path, git_row, ctx = "unknown", None, {}, {}
+    if source is not None:  # (type, path) known better than capture can tell (pipelines)
+        source_type, source_path = source
     if context:
         ctx.update(context)
     info = run_store.create_run(

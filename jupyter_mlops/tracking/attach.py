@@ -16,6 +16,9 @@
   and lets go of it in the kernel (as after ending any run, ``active_run()``
   is then None); the runner ends it FINISHED or FAILED, with the failing
   cell, after the kernel is gone.
+  The first time it lets go, the time is tagged (``mlops.pipeline.released_at``):
+  children opened after it are the notebook's later top-level runs, which
+  ``pipeline verify`` compares with their counterparts (``pipeline_runs``).
 
 Without ``MLOPS_ATTACH_RUN_ID`` nothing here changes any behaviour.
 """
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import warnings
 from collections.abc import Mapping
 
@@ -35,6 +39,7 @@ from . import run as run_mod
 from .run import Run
 
 ENV_RUN_ID = "MLOPS_ATTACH_RUN_ID"
+RELEASED_TAG = "mlops.pipeline.released_at"
 
 _lock = threading.Lock()
 _attached: AttachedRun | None = None
@@ -45,6 +50,8 @@ _warned: set[str] = set()
 class AttachedRun(Run):
     """A run opened by another process (the pipeline runner) that this process logs into."""
 
+    _released = False
+
     def end(
         self,
         status: str | RunStatus = RunStatus.FINISHED,
@@ -54,6 +61,12 @@ class AttachedRun(Run):
         """Flush and let go of the run in this process; the runner that owns it ends it."""
         RunStatus.parse(status)
         self.flush()
+        if not self._released:
+            self._released = True
+            try:  # runs opened after this are the notebook's later top-level runs
+                self.set_tag(RELEASED_TAG, repr(time.time()))
+            except MlopsError:
+                pass
         self._ended = True
         while self in run_mod._active:
             run_mod._active.remove(self)
@@ -149,3 +162,21 @@ def _warn_once(run_id: str, message: str) -> None:
 def _reset_for_tests() -> None:
     global _attached, _claimed
     _attached, _claimed = None, False
+
+
+def pipeline_runs(run_id: str) -> list[str]:
+    """The runs a pipeline's notebook opened at top level, in order.
+
+    The pipeline run itself (the notebook's first run), then the children opened
+    after the notebook let go of it; children opened while it was open are
+    nested runs, not counterparts of the notebook's top-level runs.
+    """
+    store = get_store()
+    data = run_store.get_run_data(store, run_id)
+    released = data.tags.get(RELEASED_TAG)
+    if released is None:
+        return [run_id]
+    since = float(released)
+    children = [run_store.get_run_info(store, c) for c in run_store.child_run_ids(store, run_id)]
+    later = sorted((c for c in children if c.start_time >= since), key=lambda c: c.start_time)
+    return [run_id, *(c.run_id for c in later)]

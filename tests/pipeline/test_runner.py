@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import nbformat
 import pytest
 
 import jupyter_mlops as mlops
@@ -22,7 +23,7 @@ def train(make_notebook):
 
 
 def _runs():
-    return mlops.search_runs()
+    return mlops.search_runs(children=True)
 
 
 def test_run_records_params_metrics_output_and_links(train):
@@ -192,3 +193,35 @@ def test_pipeline_kernels_run_over_ipc(make_notebook):
     result = mlops.run_pipeline("probe")
     assert result.ok, result.error
     assert mlops.get_run(result.run_id).params["transport"] == "ipc"
+
+
+def test_a_failing_cell_is_named_as_the_pipeline_notebook_numbers_it(make_notebook):
+    # a markdown cell and papermill's injected parameters cell must not shift the number
+    path = make_notebook(
+        "fail7.ipynb",
+        [("x = 1", ["parameters"]), "y = x + 1", "z = y * 2\nraise ValueError('bad')", "w = 3"],
+        markdown=True,
+    )
+    promotion = mlops.promote_notebook(path, "fail7")
+    result = mlops.run_pipeline("fail7", {"x": 5})
+    assert result.status is RunStatus.FAILED and result.failure is not None
+    cells = nbformat.read(str(promotion.spec.notebook_path), as_version=4).cells
+    index = next(i for i, c in enumerate(cells) if "raise ValueError" in c.source)
+    assert result.failure.cell_index == index == 3
+    out = nbformat.reads(mlops.load_artifact(result.run_id, "output.ipynb").decode(), 4)
+    failed = next(c for c in out.cells if "raise ValueError" in c.source)
+    assert result.failure.execution_count == failed.execution_count
+    text = str(result.failure)
+    first = text.splitlines()[0]
+    assert first.startswith(
+        f"cell {index} of pipelines/fail7/notebook.ipynb (In [{failed.execution_count}])"
+    ), first
+    assert first.endswith("failed: ValueError: bad")
+    assert text.splitlines()[1].strip() == "z = y * 2"
+    assert f"cell {index} of pipelines/fail7" in mlops.get_run(result.run_id).info.error
+
+
+def test_a_pipeline_run_records_the_notebook_as_its_source(train):
+    result = mlops.run_pipeline("train")
+    info = mlops.get_run(result.run_id).info
+    assert (info.source_type, info.source_path) == ("notebook", str(train.spec.notebook_path))

@@ -59,3 +59,36 @@ def test_verify_needs_an_origin_run(make_notebook):
     )
     result = CliRunner().invoke(main, ["pipeline", "verify", "fresh"])
     assert result.exit_code == 2 and "no origin run" in result.output
+
+
+def test_a_deterministic_notebook_with_two_runs_verifies_run_by_run(make_notebook):
+    path = make_notebook(
+        "two.ipynb",
+        [
+            "import jupyter_mlops as mlops",
+            ("seed = 3", ["parameters"]),
+            "with mlops.start_run('logreg', params={'seed': seed}) as run:\n"
+            "    run.log_metric('acc', 0.5 + seed / 100)",
+            "with mlops.start_run('grid') as run:\n"
+            "    run.log_metric('acc', 0.9)\n"
+            "    run.log_metric('best_c', 2.0)",
+        ],
+    )
+    execute_notebook(path)
+    promotion = mlops.promote_notebook(path, "two")
+    # the origin is the run the pipeline run stands for: the first, and promotion says so
+    assert mlops.get_run(promotion.origin_run_id).info.name == "logreg"
+    assert "2 top-level runs (logreg, grid)" in str(promotion)
+    result = mlops.verify_pipeline("two")
+    assert result.ok, result.checks
+    assert [(c.run, c.metric, c.diff) for c in result.checks] == [
+        ("logreg", "acc", 0.0),
+        ("grid", "acc", 0.0),
+        ("grid", "best_c", 0.0),
+    ]
+    counterpart = mlops.get_run(result.pairs[1][1])
+    assert counterpart.info.name == "grid"
+    assert counterpart.info.parent_run_id == result.run.run_id
+    out = CliRunner().invoke(main, ["pipeline", "verify", "two"])
+    assert out.exit_code == 0, out.output
+    assert "reproduced" in out.output and "grid" in out.output
