@@ -11,9 +11,15 @@ exception                     status
 ``InvalidArgument``           400
 ``NotFound``                  404
 ``Conflict``                  409
+``StoreError``                503 (the store failed, not the request)
 any other ``MlopsError``      400
 anything else                 500
 ============================  ======
+
+Messages never show the server's root folder: paths under it are shown relative to it.
+Request bodies are JSON objects nested at most ``MAX_JSON_DEPTH`` levels; whole
+numbers in the query string are at most ``MAX_INT``; a NUL byte anywhere in the
+URL is a 400.
 """
 
 from __future__ import annotations
@@ -24,20 +30,25 @@ import datetime as dt
 import enum
 import functools
 import json
+import logging
 import math
+import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado.web import HTTPError
 
-from ..errors import Conflict, InvalidArgument, MlopsError, NotFound
+from ..errors import Conflict, InvalidArgument, MlopsError, NotFound, StoreError
 
 T = TypeVar("T")
 
 API_PREFIX = "mlops/api"
 MAX_PAGE = 1000
+MAX_JSON_DEPTH = 64
+MAX_INT = 2**62  # below SQLite's and PostgreSQL's 64-bit bound, with room for offset + limit
 
 
 def status_for(exc: BaseException) -> int:
@@ -50,9 +61,31 @@ def status_for(exc: BaseException) -> int:
         return 404
     if isinstance(exc, Conflict):
         return 409
+    if isinstance(exc, StoreError):
+        return 503
     if isinstance(exc, MlopsError):
         return 400
     return 500
+
+
+def json_depth(value: Any) -> int:
+    """How deeply lists and objects nest in a parsed JSON value (without recursion)."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth)
+            todo.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def relative_to_root(message: str, root_dir: str) -> str:
+    """``message`` with every path under the server's root folder shown relative to it."""
+    root = Path(root_dir).expanduser()
+    for form in {str(root.resolve()), str(root)}:
+        if len(Path(form).parts) > 1:  # never rewrite "/"
+            message = message.replace(form + os.sep, "").replace(form, ".")
+    return message
 
 
 def to_json(value: Any) -> Any:
@@ -94,6 +127,11 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
 
     auth_resource = "mlops"
 
+    async def prepare(self) -> None:
+        await super().prepare()  # authentication and origin checks first
+        if "\x00" in self.request.path or "%00" in self.request.uri:
+            raise InvalidArgument("URL", "no NUL byte in the path or query", self.request.path)
+
     @property
     def root_dir(self) -> str:
         """The server's root folder (notebooks and pipelines are resolved under it)."""
@@ -111,8 +149,9 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
         if isinstance(exc, HTTPError):
             message = exc.log_message or self._reason
             error = "HTTPError"
-        elif exc is not None and status_code < 500:
-            message, error = str(exc), type(exc).__name__
+        elif exc is not None and (status_code < 500 or isinstance(exc, MlopsError)):
+            message = relative_to_root(str(exc), self.root_dir)
+            error = type(exc).__name__
         else:
             message, error = "internal server error (see the server log)", "InternalError"
         reply: dict[str, Any] = {"message": message, "error": error, "status": status_code}
@@ -126,11 +165,17 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
         if isinstance(e, HTTPError) or self._finished:
             return super()._handle_request_exception(e)
         status = status_for(e)
-        if status >= 500:
+        if status >= 500 and not isinstance(e, MlopsError):
             self.log.error("jupyter_mlops: %s %s failed", self.request.method, self.request.uri)
             return super()._handle_request_exception(e)
-        self.log.info(
-            "jupyter_mlops: %s %s -> %d: %s", self.request.method, self.request.uri, status, e
+        level = logging.WARNING if status >= 500 else logging.INFO
+        self.log.log(
+            level,
+            "jupyter_mlops: %s %s -> %d: %s",
+            self.request.method,
+            self.request.uri,
+            status,
+            e,
         )
         self.send_error(status, exc_info=(type(e), e, e.__traceback__))
 
@@ -142,19 +187,16 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
         )
 
     # -- request parsing -----------------------------------------------------------
-    def int_arg(
-        self, name: str, default: int, *, minimum: int = 0, maximum: int | None = None
-    ) -> int:
+    def int_arg(self, name: str, default: int, *, minimum: int = 0, maximum: int = MAX_INT) -> int:
         raw = self.get_query_argument(name, None)
         if raw is None or raw == "":
             return default
         try:
-            value = int(raw)
+            value = int(raw) if len(raw) <= 30 else None
         except ValueError:
             value = None
-        if value is None or value < minimum or (maximum is not None and value > maximum):
-            bound = f" and <= {maximum}" if maximum is not None else ""
-            raise InvalidArgument(name, f"a whole number >= {minimum}{bound}", raw)
+        if value is None or not minimum <= value <= maximum:
+            raise InvalidArgument(name, f"a whole number >= {minimum} and <= {maximum}", raw)
         return value
 
     def str_arg(self, name: str, default: str | None = None) -> str | None:
@@ -166,14 +208,19 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
         raw = self.request.body
         if not raw:
             return {}
+        nested = f"a JSON object nested at most {MAX_JSON_DEPTH} levels deep"
         try:
             body = json.loads(raw)
+        except RecursionError:
+            raise InvalidArgument("body", nested, raw[:20].decode(errors="replace")) from None
         except ValueError as exc:
             raise InvalidArgument(
                 "body", "a JSON object", raw[:80].decode(errors="replace")
             ) from exc
         if not isinstance(body, dict):
             raise InvalidArgument("body", "a JSON object", type(body).__name__)
+        if json_depth(body) > MAX_JSON_DEPTH:
+            raise InvalidArgument("body", nested, raw[:20].decode(errors="replace"))
         return body
 
 

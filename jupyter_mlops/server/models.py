@@ -35,8 +35,8 @@ def move_alias(name: str, alias: str, body: dict[str, Any]) -> Any:
     version = body.get("version")
     if isinstance(version, str) and version.isdigit():
         version = int(version)
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise InvalidArgument("version", "a version number in the JSON body", version)
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version < 2**63:
+        raise InvalidArgument("version", "a version number (1 or more) in the JSON body", version)
     reason = body_str(body, "reason")
     require = body.get("require") or None
     if require is not None and not isinstance(require, dict):

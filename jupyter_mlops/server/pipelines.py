@@ -16,12 +16,14 @@ from jupyter_server.auth.decorator import authorized
 
 import jupyter_mlops as mlops  # the core, loaded on first request: the server starts fast
 
-from ..errors import InvalidArgument, NotFound
+from ..errors import InvalidArgument, MlopsError, NotFound
 from .base import MlopsHandler, body_str, route
 
 
 def notebook_path(root_dir: str, relative: str) -> Path:
     """A notebook path from the browser, kept inside the server's root folder."""
+    if "\x00" in relative:
+        raise InvalidArgument("notebook", "a notebook path without NUL bytes", relative)
     root = Path(root_dir).expanduser().resolve()
     path = (root / relative.lstrip("/")).resolve()
     if not path.is_relative_to(root):
@@ -35,6 +37,20 @@ def notebook_path(root_dir: str, relative: str) -> Path:
     return path
 
 
+def shown_as(exc: MlopsError, absolute: Path, relative: str) -> MlopsError:
+    """``exc`` showing ``relative`` where it showed ``absolute``.
+
+    Both the whole path and the shortened repr ``InvalidArgument`` prints are
+    replaced, so a message never gives away the server's folders.
+    """
+    text, full = str(exc), repr(str(absolute))
+    for shown in (full, full[:77] + "...", str(absolute)):
+        text = text.replace(shown, repr(relative) if shown != str(absolute) else relative)
+    if text != str(exc):
+        exc.args = (text,)
+    return exc
+
+
 def default_name(path: Path) -> str:
     return re.sub(r"[^A-Za-z0-9_\-]+", "-", path.stem).strip("-").lower() or "pipeline"
 
@@ -45,7 +61,11 @@ def promote(root_dir: str, body: dict[str, Any]) -> dict[str, Any]:
     gates = body.get("gates") or ()
     if not isinstance(gates, (list, tuple)) or not all(isinstance(g, str) for g in gates):
         raise InvalidArgument("gates", "a list of conditions such as 'accuracy >= 0.9'", gates)
-    result = mlops.promote_notebook(path, name, gates=list(gates), root=root_dir)
+    try:
+        result = mlops.promote_notebook(path, name, gates=list(gates), root=root_dir)
+    except MlopsError as exc:
+        shown_as(exc, path, str(path.relative_to(Path(root_dir).expanduser().resolve())))
+        raise
     folder = Path(result.folder).resolve()
     root = Path(root_dir).expanduser().resolve()
     return {

@@ -52,7 +52,7 @@ class ExperimentsHandler(MlopsHandler):
 
 
 class RunsHandler(MlopsHandler):
-    """``GET /mlops/api/runs?experiment=&filter=&order_by=&limit=&offset=``."""
+    """``GET /mlops/api/runs?experiment=&filter=&order_by=&limit=&offset=&children=``."""
 
     @tornado.web.authenticated
     @authorized
@@ -63,6 +63,10 @@ class RunsHandler(MlopsHandler):
         experiments = [e for e in experiments or [] if e.strip()] or None
         order_by = self.get_query_arguments("order_by") or None
         filter_ = self.str_arg("filter")
+        children = self.str_arg("children", "false")
+        if children not in ("true", "false"):
+            raise InvalidArgument("children", "true or false", children)
+        scope = {"children": children == "true"}
         # The page and the count run side by side (SQLite in WAL mode and PostgreSQL
         # both serve concurrent readers), so the answer costs the slower of the two.
         frame, total = await asyncio.gather(
@@ -73,8 +77,9 @@ class RunsHandler(MlopsHandler):
                 order_by=order_by,
                 limit=limit,
                 offset=offset,
+                **scope,
             ),
-            self.call(tracking.count_runs, experiment=experiments, filter=filter_),
+            self.call(tracking.count_runs, experiment=experiments, filter=filter_, **scope),
         )
         has_more = offset + len(frame) < total
         self.reply(
@@ -180,10 +185,13 @@ class ArtifactHandler(MlopsHandler):
         infos = await self.call(tracking.list_artifacts, run_id)
         info = next((a for a in infos if a.name == name), None)
         content = await self.call(tracking.load_artifact, run_id, name)
-        self.set_header("Content-Type", (info and info.media_type) or "application/octet-stream")
+        media_type = (info and info.media_type) or "application/octet-stream"
         filename = name.rsplit("/", 1)[-1].replace('"', "")
         self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
-        self.finish(content)
+        # An HTML or SVG artifact opened from here must not run script in the server's origin.
+        self.set_header("Content-Security-Policy", "sandbox; default-src 'none'")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.finish(content, set_content_type=media_type)  # APIHandler.finish forces JSON otherwise
 
 
 handlers = [

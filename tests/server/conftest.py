@@ -34,6 +34,26 @@ def api(jp_fetch) -> Callable:
     return call
 
 
+@pytest.fixture
+def raw(http_server_client, jp_http_port, jp_base_url, jp_auth_header) -> Callable:
+    """``await raw(path, body=None)`` with ``path`` sent exactly as written (``%2F`` stays)."""
+    from tornado.httpclient import AsyncHTTPClient, HTTPClientError
+
+    async def call(path: str, *, body=None):
+        url = f"http://127.0.0.1:{jp_http_port}{jp_base_url}mlops/api/{path}"
+        method = "GET" if body is None else "POST"
+        data = None if body is None else json.dumps(body)
+        try:
+            resp = await AsyncHTTPClient().fetch(
+                url, method=method, body=data, headers=jp_auth_header
+            )
+        except HTTPClientError as err:
+            return err.code, json.loads(err.response.body) if err.response else None
+        return resp.code, json.loads(resp.body)
+
+    return call
+
+
 def seed_runs(n: int, experiment: str = "exp") -> list[str]:
     import jupyter_mlops as mlops
 

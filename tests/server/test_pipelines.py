@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from urllib.parse import quote
@@ -95,27 +94,9 @@ def _promoted_outside_the_root(tmp_path_factory) -> Path:
     return Path(result.folder)
 
 
-@pytest.fixture
-def raw_post(http_server_client, jp_http_port, jp_base_url, jp_auth_header):
-    """POST a URL path exactly as written (``%2F`` stays encoded), with the token."""
-    from tornado.httpclient import AsyncHTTPClient, HTTPClientError
-
-    async def post(path: str, body: dict):
-        url = f"http://127.0.0.1:{jp_http_port}{jp_base_url}mlops/api/{path}"
-        try:
-            resp = await AsyncHTTPClient().fetch(
-                url, method="POST", body=json.dumps(body), headers=jp_auth_header
-            )
-        except HTTPClientError as err:
-            return err.code, json.loads(err.response.body)
-        return resp.code, json.loads(resp.body)
-
-    return post
-
-
 @pytest.mark.parametrize("form", ["folder", "spec", "relative"])
 async def test_run_route_takes_names_not_paths(
-    api, raw_post, jp_root_dir, tmp_path_factory, mlops_home, form
+    api, raw, jp_root_dir, tmp_path_factory, mlops_home, form
 ):
     folder = _promoted_outside_the_root(tmp_path_factory)
     ref = {
@@ -123,7 +104,7 @@ async def test_run_route_takes_names_not_paths(
         "spec": str(folder / "pipeline.yaml"),
         "relative": os.path.relpath(folder, jp_root_dir),
     }[form]
-    status, body = await raw_post(f"pipelines/{quote(ref, safe='')}/runs", {})
+    status, body = await raw(f"pipelines/{quote(ref, safe='')}/runs", body={})
     assert status == 400, body
     assert body["error"] == "InvalidArgument"
     assert "no path separators" in body["message"]
