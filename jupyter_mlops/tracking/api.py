@@ -200,7 +200,14 @@ def search_runs(
     limit: int | None = None,
     offset: int = 0,
 ) -> pd.DataFrame:
-    """One row per run with a ``run_id`` column; see ``tracking.search`` for the filter syntax."""
+    """One row per run with a ``run_id`` column; see ``tracking.search`` for the filter syntax.
+
+    Columns: ``run_id``, ``name``, ``experiment``, ``status``, ``start_time`` and
+    ``end_time`` (UTC datetimes), ``user``, ``source_type``, ``source_path``,
+    ``git_commit``, ``parent_run_id``, ``child_runs``, ``lifecycle``, ``error``; then
+    ``params.<key>`` (text), ``metrics.<key>`` (latest value, float) and
+    ``tags.<key>`` for every key a listed run has (docs/tracking.md says what each holds).
+    """
     for run in list(_live_runs()):
         try:
             run.flush()
