@@ -152,3 +152,24 @@ async def test_an_html_artifact_cannot_run_script_in_the_server_origin(jp_fetch,
     assert resp.headers["Content-Type"].split(";")[0] == "text/html"
     assert "sandbox" in resp.headers["Content-Security-Policy"]
     assert resp.headers["Content-Disposition"].startswith("attachment")
+
+
+async def test_a_read_only_store_is_read_over_rest_and_a_write_is_503(
+    api, mlops_home, tmp_path, monkeypatch
+):
+    from jupyter_mlops.store import db as db_mod
+    from jupyter_mlops.store import get_store
+
+    run = seed_runs(1)[0]
+    get_store().db.dispose()
+    view = tmp_path / "view"
+    view.symlink_to(mlops_home, target_is_directory=True)
+    monkeypatch.setattr(db_mod, "_writable", lambda p: not str(p).startswith(str(view)))
+    monkeypatch.setenv("MLOPS_TRACKING_URI", f"sqlite:///{view / 'mlops.db'}")
+    status, reply = await api("runs")
+    assert status == 200, reply
+    assert [r["run_id"] for r in reply["runs"]] == [run]
+    status, reply = await api(f"runs/{run}/tags", method="POST", body={"tags": {"a": "b"}})
+    assert status == 503, reply
+    assert reply["error"] == "StoreError"
+    assert "read-only" in reply["message"]
