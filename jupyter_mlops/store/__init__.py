@@ -29,10 +29,11 @@ class Store:
         self.blobs = BlobStore(blob_root)
 
     def open(self) -> Store:
-        from . import runs
+        from . import runs, spill
 
         self.db.migrate()
         if not self.db.read_only:  # a read-only store is read as it is
+            spill.replay_quietly(self)  # before reaping: a spilled run ends as it said
             runs.reap_stale_runs(self, timeout=config.heartbeat_timeout())
         return self
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from .. import config
 from ..errors import Conflict, InvalidArgument, MlopsError, NoActiveRun
-from ..store import Store, metric_batches
+from ..store import Store, metric_batches, spill
 from ..store import runs as run_store
 from ..store.entities import ArtifactInfo, RunData, RunInfo, RunStatus
 from .validation import (
@@ -294,18 +294,56 @@ class Run:
             raise InvalidArgument("status", "FINISHED, FAILED or KILLED", "RUNNING")
         if self._ended:
             return self._info
-        try:
-            self.flush()
-        except Exception as exc:
-            with self._lock:
-                lost, self._buf = len(self._buf), []
-            warnings.warn(
-                f"run {self.id[:8]}: {lost} metric points could not be written: {exc}", stacklevel=2
-            )
+        spilled = self._final_flush(st, error, reason)
         self._ended = True
         _forget(self)
-        self._info = run_store.end_run(self.store, self.id, st, error=error, reason=reason)
+        try:
+            self._info = run_store.end_run(self.store, self.id, st, error=error, reason=reason)
+        except Exception as exc:
+            if not spilled:
+                raise
+            warnings.warn(
+                f"run {self.id[:8]}: could not be marked {st.value} ({exc}); the spill file "
+                "records it, and the store applies it when next opened",
+                stacklevel=2,
+            )
         return self._info
+
+    def _final_flush(self, status: RunStatus, error: str | None, reason: str | None) -> bool:
+        """Flush; points the store cannot take go to a spill file (True), else are counted lost."""
+        try:
+            self.flush()
+            return False
+        except Exception as exc:
+            failure = exc
+        with self._lock:
+            rows, self._buf = self._buf, []
+        if not rows:
+            return False
+        n = len(rows)
+        try:
+            path = spill.write(
+                self.store, self.id, rows, status=status.value, error=error, reason=reason
+            )
+        except OSError as spill_exc:
+            tags = {spill.LOST_TAG: str(n)}
+            message = (
+                f"{n} metric points could not be written ({failure}) nor kept on disk "
+                f"({spill_exc}): they are lost (tag {spill.LOST_TAG})"
+            )
+            path = None
+        else:
+            tags = {spill.SPILLED_TAG: str(n)}
+            message = (
+                f"{n} metric points could not be written ({failure}); kept in {path}, "
+                "they are written when the store is next opened"
+            )
+        warnings.warn(f"run {self.id[:8]}: {message}", stacklevel=4)
+        try:
+            run_store.set_tags(self.store, self.id, tags)
+        except Exception as exc:
+            log.warning("run %s: could not tag its unwritten points: %s", self.id[:8], exc)
+        return path is not None
 
     def __enter__(self) -> Run:
         return self
