@@ -3,19 +3,56 @@
 Each command parses its arguments and calls one core function. Exit codes:
 0 success; 1 a check failed (drift found, violations, a failed gate or
 pipeline); 2 bad input or an error the user can fix (the message says how).
+
+Commands load on first use: ``jupyter mlops --help`` lists them from the
+table below without importing the data, registry or pipeline stacks (scipy,
+nbformat's jsonschema, papermill take seconds), so every call pays only for
+the command it runs. ``tests/cli/test_import.py`` keeps the summaries here
+equal to the commands' own.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
 from ..errors import MlopsError
-from . import data, models, pipeline, runs
+
+# name -> (module in this package, attribute, summary for the top-level help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "alias": ("models", "alias", "Set or delete a model alias (every move is recorded)."),
+    "artifacts": ("runs", "artifacts", "Files logged by runs: list or download them."),
+    "drift": ("data", "drift_cmd", "Compare CURRENT to REFERENCE (snapshot refs or CSV/Parquet"),
+    "experiments": ("runs", "experiments", "Experiments and how many runs each holds."),
+    "gc": ("runs", "gc", "Remove deleted runs for good and blobs nothing references any more."),
+    "lineage": ("models", "lineage", "Where REF came from: version -> run -> input snapshots,"),
+    "models": ("models", "models", "Registered models: versions, aliases, gated promotion."),
+    "pipeline": ("pipeline", "pipeline", "Promoted notebooks: run, sweep, CI workflows,"),
+    "promote": ("pipeline", "promote", "Promote NOTEBOOK to a parameterized pipeline in"),
+    "runs": ("runs", "runs", "Tracked runs."),
+    "serve": ("models", "serve", "Serve REF (NAME@ALIAS or NAME/VERSION) over HTTP"),
+    "snapshots": ("data", "snapshots", "Stored data snapshots."),
+    "validate": ("data", "validate_cmd", "Validate a CSV or Parquet FILE; exit 1 when any"),
+}
 
 
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module = importlib.import_module(f".{spec[0]}", __name__)
+        return getattr(module, spec[1])
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, spec[2]) for name, spec in sorted(COMMANDS.items())])
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -28,10 +65,6 @@ class _Group(click.Group):
 @click.version_option(package_name="jupyter-mlops")
 def main() -> None:
     """Jupyter-native MLOps: runs, data snapshots, models, drift and pipelines."""
-
-
-for _module in (runs, data, models, pipeline):
-    _module.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

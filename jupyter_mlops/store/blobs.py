@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -27,6 +29,13 @@ CHUNK = 1 << 20
 class BlobRef:
     digest: str
     size: int
+
+
+@dataclass(frozen=True)
+class BlobStat:
+    digest: str
+    size: int
+    modified: float  # seconds since the epoch; when it was written or last stored again
 
 
 def check_digest(digest: str) -> str:
@@ -57,7 +66,7 @@ class BlobStore:
         data = bytes(data)
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
-        if not self.fs.exists(target):
+        if not self._touch(target):
             self._write_atomic(target, lambda f: f.write(data))
         return BlobRef(digest, len(data))
 
@@ -73,7 +82,7 @@ class BlobStore:
                 size += len(chunk)
         digest = h.hexdigest()
         target = self.path(digest)
-        if not self.fs.exists(target):
+        if not self._touch(target):
 
             def copy(out: BinaryIO) -> None:
                 with source.open("rb") as f:
@@ -82,6 +91,44 @@ class BlobStore:
 
             self._write_atomic(target, copy)
         return BlobRef(digest, size)
+
+    def _touch(self, target: str) -> bool:
+        """Whether the blob exists; a local one gets a fresh mtime.
+
+        Storing content that is already there marks it as just used, so that a
+        concurrent ``gc`` (which spares recently modified blobs) cannot delete
+        it between this call and the row that will reference it.
+        """
+        if not self._local:
+            return self.fs.exists(target)
+        try:
+            os.utime(target)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def iter_blobs(self) -> Iterator[BlobStat]:
+        """Every blob in the store (temporary files of unfinished writes are skipped)."""
+        if not self.fs.exists(self.root):
+            return
+        for path, info in self.fs.find(self.root, detail=True).items():
+            digest = path.rstrip("/").rsplit("/", 1)[-1]
+            if _DIGEST.match(digest) and path.endswith(f"{digest[:2]}/{digest[2:4]}/{digest}"):
+                yield BlobStat(digest, int(info.get("size") or 0), _modified(info))
+
+    def stat(self, digest: str) -> BlobStat | None:
+        try:
+            info = self.fs.info(self.path(digest))
+        except FileNotFoundError:
+            return None
+        return BlobStat(digest, int(info.get("size") or 0), _modified(info))
+
+    def delete(self, digest: str) -> None:
+        """Remove one blob (``gc`` decides which; nothing else deletes)."""
+        try:
+            self.fs.rm_file(self.path(digest))
+        except FileNotFoundError:
+            pass
 
     def _write_atomic(self, target: str, write) -> None:
         """Write beside the target and rename, so a reader never sees half a blob."""
@@ -120,3 +167,13 @@ class BlobStore:
             while chunk := src.read(CHUNK):
                 out.write(chunk)
         return dest
+
+
+def _modified(info: dict) -> float:
+    """Modification time from an fsspec ``info`` dict; now when the backend gives none."""
+    value = info.get("mtime", info.get("LastModified", info.get("created")))
+    if value is None:
+        return time.time()
+    if hasattr(value, "timestamp"):
+        return float(value.timestamp())
+    return float(value)

@@ -58,6 +58,7 @@ class RunInfo:
     error: str | None
     parent_run_id: str | None
     context: dict[str, Any] = field(default_factory=dict)
+    lifecycle: str = "active"  # or "deleted" (hidden from searches until gc)
 
 
 @dataclass(frozen=True)

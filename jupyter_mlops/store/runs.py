@@ -79,6 +79,7 @@ def _run_info(row: RunRow, experiment: str) -> RunInfo:
         error=row.error,
         parent_run_id=row.parent_run_id,
         context=dict(row.context or {}),
+        lifecycle=row.lifecycle,
     )
 
 
@@ -102,7 +103,10 @@ def resolve_run_id(session: Session, ref: str) -> str:
     ref = ref.strip()
     if session.get(RunRow, ref) is not None:
         return ref
-    if len(ref) >= 6 and all(c in "0123456789abcdef" for c in ref):
+    hexadecimal = all(c in "0123456789abcdef" for c in ref)
+    if hexadecimal and len(ref) < 6:
+        raise InvalidArgument("run_id", "a run id or a unique prefix of at least 6 characters", ref)
+    if hexadecimal:
         ids = session.scalars(
             select(RunRow.run_id).where(RunRow.run_id.like(ref + "%")).limit(2)
         ).all()

@@ -68,6 +68,10 @@ class Run(Base):
         ForeignKey("runs.run_id", ondelete="SET NULL"), nullable=True
     )
     context: Mapped[dict] = mapped_column(JSON, default=dict)
+    # "active" or "deleted": a deleted run is hidden from searches and can be
+    # restored until ``gc`` removes it for good.
+    lifecycle: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    deleted_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     __table_args__ = (
         Index("ix_runs_experiment_start", "experiment_id", "start_time"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -12,12 +13,14 @@ import pandas as pd
 
 from .. import config
 from ..errors import InvalidArgument
-from ..store import Store, get_store
+from ..store import Store, gc, get_store, lifecycle
 from ..store import runs as run_store
 from ..store.entities import ArtifactInfo, ExperimentInfo, RunData, RunStatus
+from ..store.identity import current_host
 from . import attach, capture
 from .run import Run, active_run, require_active_run, track
 from .search import count_runs as _count_runs
+from .search import experiment_summaries as _experiment_summaries
 from .search import search_runs as _search_runs
 from .validation import check_key, param_to_text, tag_to_text
 
@@ -199,8 +202,14 @@ def search_runs(
     order_by: str | Sequence[str] | None = None,
     limit: int | None = None,
     offset: int = 0,
+    *,
+    children: bool = False,
+    deleted: bool = False,
 ) -> pd.DataFrame:
     """One row per run with a ``run_id`` column; see ``tracking.search`` for the filter syntax.
+
+    Top-level runs by default, each with its number of ``child_runs``;
+    ``children=True`` lists child runs too. Deleted runs only with ``deleted=True``.
 
     Columns: ``run_id``, ``name``, ``experiment``, ``status``, ``start_time`` and
     ``end_time`` (UTC datetimes), ``user``, ``source_type``, ``source_path``,
@@ -215,15 +224,81 @@ def search_runs(
             warnings.warn(
                 f"run {run.id[:8]}: could not flush metrics before searching: {exc}", stacklevel=2
             )
-    return _search_runs(get_store(), experiment, filter, order_by, limit, offset)
+    return _search_runs(
+        get_store(),
+        experiment,
+        filter,
+        order_by,
+        limit,
+        offset,
+        children=children,
+        deleted=deleted,
+    )
 
 
 def count_runs(
     experiment: str | Sequence[str] | None = None,
     filter: str | Mapping[str, Any] | None = None,
+    *,
+    children: bool = False,
+    deleted: bool = False,
 ) -> int:
     """The number of runs matching, for paging through ``search_runs(limit=, offset=)``."""
-    return _count_runs(get_store(), experiment, filter)
+    return _count_runs(get_store(), experiment, filter, children=children, deleted=deleted)
+
+
+def _run_refs(run_ids: str | Sequence[str]) -> list[str]:
+    refs = [run_ids] if isinstance(run_ids, str) else list(run_ids)
+    if not refs or not all(isinstance(r, str) for r in refs):
+        raise InvalidArgument("run_id", "a run id (or unique prefix), or a list of them", run_ids)
+    return refs
+
+
+def delete_run(run_id: str | Sequence[str], reason: str | None = None) -> list[str]:
+    """Delete runs (and their child runs): hidden from searches, restorable until ``gc``.
+
+    Returns the ids deleted. A RUNNING run cannot be deleted; end it first.
+    """
+    return lifecycle.set_lifecycle(get_store(), _run_refs(run_id), deleted=True, reason=reason)
+
+
+def restore_run(run_id: str | Sequence[str], reason: str | None = None) -> list[str]:
+    """Undo ``delete_run`` for runs (and their child runs) that ``gc`` has not removed yet."""
+    return lifecycle.set_lifecycle(get_store(), _run_refs(run_id), deleted=False, reason=reason)
+
+
+def collect_garbage(
+    older_than: float = 0.0, grace: float = 3600.0, dry_run: bool = False
+) -> gc.GcReport:
+    """Remove deleted runs for good, then blobs no snapshot, model or run references.
+
+    Only runs deleted at least ``older_than`` seconds ago go; a blob written in
+    the last ``grace`` seconds stays (a run may be about to reference it).
+    """
+    return gc.collect_garbage(get_store(), older_than=older_than, grace=grace, dry_run=dry_run)
+
+
+_PROCESS_SEEN_AT = time.time()
+
+
+def last_run() -> RunData | None:
+    """The run this process most recently started or ended (the one the last cell made).
+
+    After a cell with a ``%%mlops run`` or a grid search under autolog that is
+    the run the cell opened (it ended last); while a run is open, the open
+    one. None before this process has made a run.
+    """
+    from .run import live_runs
+
+    found = lifecycle.latest_run_of_process(
+        get_store(), current_host(), os.getpid(), _PROCESS_SEEN_AT - 1.0
+    )
+    # an open run this process adopted (a pipeline's) was created by another process
+    candidates = [found] if found else []
+    candidates += [(r.id, r.info.start_time) for r in live_runs() if not r.ended]
+    if not candidates:
+        return None
+    return get_run(max(candidates, key=lambda c: c[1])[0])
 
 
 def _live_runs() -> list[Run]:
@@ -234,6 +309,11 @@ def _live_runs() -> list[Run]:
 
 def list_experiments() -> list[ExperimentInfo]:
     return run_store.list_experiments(get_store())
+
+
+def experiment_summaries() -> list[dict[str, Any]]:
+    """Each experiment with ``runs`` (top-level), ``all_runs`` and ``last_run_at``."""
+    return _experiment_summaries(get_store())
 
 
 def list_artifacts(run_id: str) -> list[ArtifactInfo]:

@@ -10,6 +10,18 @@ run attribute (``run_id``, ``name``, ``status``, ``user``, ``experiment``,
 ``start_time``, ``end_time``, ``source_path``, ``git_commit``, ``parent_run_id``).
 A dict ``{"params.model": "rf"}`` means equality on each key. Every value is
 a bound parameter: no SQL is built from user text.
+
+By default only top-level runs that are not deleted are searched
+(``children=True`` adds child runs, ``deleted=True`` deleted ones); a filter
+that names ``parent_run_id`` or ``lifecycle`` decides that itself.
+
+Columns of the frame: ``run_id``, ``name``, ``experiment``, ``status``
+(RUNNING, FINISHED, FAILED, KILLED), ``start_time`` and ``end_time`` (UTC
+timestamps), ``user``, ``source_type`` (notebook, script, pipeline, ...),
+``source_path``, ``git_commit``, ``parent_run_id``, ``child_runs`` (how many
+runs have this one as parent), ``lifecycle`` (active or deleted), ``error``
+(the traceback of a FAILED run); then ``params.K`` (text), ``metrics.K``
+(latest value) and ``tags.K`` for every key any run of the result has.
 """
 
 from __future__ import annotations
@@ -20,7 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sqlalchemy import Boolean, Float, and_, case, cast, exists, not_, select
+from sqlalchemy import Boolean, Float, and_, case, cast, exists, func, not_, select
 from sqlalchemy.orm import aliased
 
 from ..errors import InvalidArgument, NotFound
@@ -42,6 +54,7 @@ ATTRIBUTES = {
     "source_path": RunRow.source_path,
     "git_commit": RunRow.git_commit,
     "parent_run_id": RunRow.parent_run_id,
+    "lifecycle": RunRow.lifecycle,
 }
 RUN_COLUMNS = [
     "run_id",
@@ -55,6 +68,8 @@ RUN_COLUMNS = [
     "source_path",
     "git_commit",
     "parent_run_id",
+    "child_runs",
+    "lifecycle",
     "error",
 ]
 
@@ -187,6 +202,8 @@ def _make_clause(ident: str, op: str, value: Any) -> Clause:
         value = value.upper()
     if kind == "attr" and key == "status" and isinstance(value, list):
         value = [str(v).upper() for v in value]
+    if kind == "attr" and key == "lifecycle" and value is not None:
+        value = [str(v).lower() for v in value] if isinstance(value, list) else str(value).lower()
     return Clause(kind, key, op, value)
 
 
@@ -287,6 +304,95 @@ def _order_terms(order_by: str | Sequence[str] | None, dialect: str):
     return terms, joins
 
 
+def _check_paging(limit: int | None, offset: int) -> None:
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+        raise InvalidArgument("limit", "a whole number >= 0", limit)
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise InvalidArgument("offset", "a whole number >= 0", offset)
+
+
+def _scoped(
+    stmt,
+    s,
+    experiment: str | Sequence[str] | None,
+    clauses: list[Clause],
+    children: bool,
+    deleted: bool,
+):
+    """``stmt`` restricted to the experiments, the filter and the default scope."""
+    if experiment is not None:
+        names = [experiment] if isinstance(experiment, str) else list(experiment)
+        known = set(s.scalars(select(Experiment.name).where(Experiment.name.in_(names))))
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise NotFound(f"experiment {unknown[0]!r} does not exist")
+        stmt = stmt.where(Experiment.name.in_(names))
+    dialect = s.bind.dialect.name
+    for clause in clauses:
+        stmt = stmt.where(_condition(clause, dialect))
+    named = {c.key for c in clauses if c.kind == "attr"}
+    if not children and "parent_run_id" not in named:
+        stmt = stmt.where(RunRow.parent_run_id.is_(None))
+    if not deleted and "lifecycle" not in named:
+        stmt = stmt.where(RunRow.lifecycle == "active")
+    return stmt
+
+
+def _details(s, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Params, latest metrics, tags and the number of live children of each run."""
+    found: dict[str, dict[str, Any]] = {
+        "params": {},
+        "metrics": {},
+        "tags": {},
+        "children": {},
+    }
+    for chunk in iter_chunks(ids):
+        for rid, k, v in s.execute(
+            select(Param.run_id, Param.key, Param.value).where(Param.run_id.in_(chunk))
+        ):
+            found["params"].setdefault(rid, {})[k] = v
+        for rid, k, v, nan in s.execute(
+            select(
+                LatestMetric.run_id, LatestMetric.key, LatestMetric.value, LatestMetric.is_nan
+            ).where(LatestMetric.run_id.in_(chunk))
+        ):
+            found["metrics"].setdefault(rid, {})[k] = float("nan") if nan else v
+        for rid, k, v in s.execute(
+            select(Tag.run_id, Tag.key, Tag.value).where(Tag.run_id.in_(chunk))
+        ):
+            found["tags"].setdefault(rid, {})[k] = v
+        for rid, n in s.execute(
+            select(RunRow.parent_run_id, func.count())
+            .where(RunRow.parent_run_id.in_(chunk), RunRow.lifecycle == "active")
+            .group_by(RunRow.parent_run_id)
+        ):
+            found["children"][rid] = n
+    return found
+
+
+def _record(row: RunRow, experiment: str, found: dict[str, dict[str, Any]]) -> dict:
+    rec = {
+        "run_id": row.run_id,
+        "name": row.name,
+        "experiment": experiment,
+        "status": row.status,
+        "start_time": row.start_time,
+        "end_time": row.end_time,
+        "user": row.user,
+        "source_type": row.source_type,
+        "source_path": row.source_path,
+        "git_commit": row.git_commit,
+        "parent_run_id": row.parent_run_id,
+        "child_runs": found["children"].get(row.run_id, 0),
+        "lifecycle": row.lifecycle,
+        "error": row.error,
+    }
+    for group in ("params", "metrics", "tags"):
+        for k, v in sorted(found[group].get(row.run_id, {}).items()):
+            rec[f"{group}.{k}"] = v
+    return rec
+
+
 def search_runs(
     store: Store,
     experiment: str | Sequence[str] | None = None,
@@ -294,28 +400,22 @@ def search_runs(
     order_by: str | Sequence[str] | None = None,
     limit: int | None = None,
     offset: int = 0,
+    *,
+    children: bool = False,
+    deleted: bool = False,
 ) -> pd.DataFrame:
-    """One row per run: attributes, then ``params.*``, ``metrics.*`` (latest values), ``tags.*``."""
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
-        raise InvalidArgument("limit", "a whole number >= 0", limit)
-    if not isinstance(offset, int) or offset < 0:
-        raise InvalidArgument("offset", "a whole number >= 0", offset)
+    """One row per run: attributes, then ``params.*``, ``metrics.*`` (latest values), ``tags.*``.
+
+    Top-level runs only unless ``children``; deleted runs only with ``deleted``.
+    """
+    _check_paging(limit, offset)
     clauses = parse_filter(filter)
     with store.db.session() as s:
-        dialect = s.bind.dialect.name
         stmt = select(RunRow, Experiment.name).join(
             Experiment, Experiment.experiment_id == RunRow.experiment_id
         )
-        if experiment is not None:
-            names = [experiment] if isinstance(experiment, str) else list(experiment)
-            known = set(s.scalars(select(Experiment.name).where(Experiment.name.in_(names))))
-            unknown = [n for n in names if n not in known]
-            if unknown:
-                raise NotFound(f"experiment {unknown[0]!r} does not exist")
-            stmt = stmt.where(Experiment.name.in_(names))
-        for clause in clauses:
-            stmt = stmt.where(_condition(clause, dialect))
-        terms, joins = _order_terms(order_by, dialect)
+        stmt = _scoped(stmt, s, experiment, clauses, children, deleted)
+        terms, joins = _order_terms(order_by, s.bind.dialect.name)
         for alias, on in joins:
             stmt = stmt.outerjoin(alias, on)
         stmt = stmt.order_by(*terms)
@@ -324,51 +424,12 @@ def search_runs(
         if limit is not None:
             stmt = stmt.limit(limit)
         rows = s.execute(stmt).all()
-        ids = [r[0].run_id for r in rows]
-        params: dict[str, dict[str, str]] = {}
-        metrics: dict[str, dict[str, float]] = {}
-        tags: dict[str, dict[str, str]] = {}
-        for chunk in iter_chunks(ids):
-            for rid, k, v in s.execute(
-                select(Param.run_id, Param.key, Param.value).where(Param.run_id.in_(chunk))
-            ):
-                params.setdefault(rid, {})[k] = v
-            for rid, k, v, nan in s.execute(
-                select(
-                    LatestMetric.run_id, LatestMetric.key, LatestMetric.value, LatestMetric.is_nan
-                ).where(LatestMetric.run_id.in_(chunk))
-            ):
-                metrics.setdefault(rid, {})[k] = float("nan") if nan else v
-            for rid, k, v in s.execute(
-                select(Tag.run_id, Tag.key, Tag.value).where(Tag.run_id.in_(chunk))
-            ):
-                tags.setdefault(rid, {})[k] = v
-    records = []
-    for row, exp in rows:
-        rec = {
-            "run_id": row.run_id,
-            "name": row.name,
-            "experiment": exp,
-            "status": row.status,
-            "start_time": row.start_time,
-            "end_time": row.end_time,
-            "user": row.user,
-            "source_type": row.source_type,
-            "source_path": row.source_path,
-            "git_commit": row.git_commit,
-            "parent_run_id": row.parent_run_id,
-            "error": row.error,
-        }
-        for k, v in sorted(params.get(row.run_id, {}).items()):
-            rec[f"params.{k}"] = v
-        for k, v in sorted(metrics.get(row.run_id, {}).items()):
-            rec[f"metrics.{k}"] = v
-        for k, v in sorted(tags.get(row.run_id, {}).items()):
-            rec[f"tags.{k}"] = v
-        records.append(rec)
+        found = _details(s, [r[0].run_id for r in rows])
+        records = [_record(row, exp, found) for row, exp in rows]
     frame = pd.DataFrame.from_records(records, columns=None if records else RUN_COLUMNS)
     for col in ("start_time", "end_time"):
         frame[col] = pd.to_datetime(frame[col], unit="s", utc=True)
+    frame["child_runs"] = frame["child_runs"].astype("int64")
     extra = sorted(c for c in frame.columns if c not in RUN_COLUMNS)
     extra.sort(key=lambda c: ("params.", "metrics.", "tags.").index(c.split(".", 1)[0] + "."))
     return frame[RUN_COLUMNS + extra]
@@ -378,21 +439,53 @@ def count_runs(
     store: Store,
     experiment: str | Sequence[str] | None = None,
     filter: str | Mapping[str, Any] | None = None,
+    *,
+    children: bool = False,
+    deleted: bool = False,
 ) -> int:
     """How many runs ``search_runs`` would return without a limit (for paging)."""
-    from sqlalchemy import func
-
     clauses = parse_filter(filter)
     with store.db.session() as s:
-        dialect = s.bind.dialect.name
         stmt = (
             select(func.count())
             .select_from(RunRow)
             .join(Experiment, Experiment.experiment_id == RunRow.experiment_id)
         )
-        if experiment is not None:
-            names = [experiment] if isinstance(experiment, str) else list(experiment)
-            stmt = stmt.where(Experiment.name.in_(names))
-        for clause in clauses:
-            stmt = stmt.where(_condition(clause, dialect))
+        stmt = _scoped(stmt, s, experiment, clauses, children, deleted)
         return int(s.execute(stmt).scalar() or 0)
+
+
+def experiment_summaries(store: Store) -> list[dict[str, Any]]:
+    """Each experiment with its run counts (top-level and all, deleted runs left out)."""
+    top = func.sum(case((RunRow.parent_run_id.is_(None), 1), else_=0))
+    with store.db.session() as s:
+        rows = s.execute(
+            select(
+                Experiment.name,
+                Experiment.created_at,
+                Experiment.description,
+                func.count(RunRow.run_id),
+                top,
+                func.max(RunRow.start_time),
+            )
+            .outerjoin(
+                RunRow,
+                and_(
+                    RunRow.experiment_id == Experiment.experiment_id,
+                    RunRow.lifecycle == "active",
+                ),
+            )
+            .group_by(Experiment.experiment_id, Experiment.name)
+            .order_by(Experiment.name)
+        ).all()
+    return [
+        {
+            "name": name,
+            "created_at": created,
+            "description": description,
+            "runs": int(top_level or 0),
+            "all_runs": int(total or 0),
+            "last_run_at": last,
+        }
+        for name, created, description, total, top_level, last in rows
+    ]

@@ -184,3 +184,17 @@ async def test_compare_runs(api):
     assert "run_id" in body["message"]
     status, body = await api("compare", params={"run_id": "ffffffffffff"})
     assert status == 404
+
+
+async def test_runs_list_top_level_runs_unless_children(api):
+    with mlops.start_run("parent", experiment="nest") as parent:
+        with mlops.start_run("child") as child:
+            pass
+    status, body = await api("runs")
+    assert status == 200
+    assert [(r["run_id"], r["child_runs"]) for r in body["runs"]] == [(parent.id, 1)]
+    assert body["total"] == 1
+    status, body = await api("runs", params={"children": "true"})
+    assert {r["run_id"] for r in body["runs"]} == {parent.id, child.id} and body["total"] == 2
+    status, body = await api("runs", params={"children": "maybe"})
+    assert status == 400 and "children" in body["message"]
