@@ -34,7 +34,7 @@ STYLE = f"""<style>
 </style>"""
 
 
-MAX_CELL = 48  # characters shown in a table cell; longer values are cut, whole in the title
+MAX_CELL = 40  # characters shown in a table cell; longer values are cut, whole in the title
 
 
 def esc(value: Any) -> str:
