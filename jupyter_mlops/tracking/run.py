@@ -10,9 +10,7 @@ every run this process has open.
 from __future__ import annotations
 
 import atexit
-import hashlib
 import logging
-import mimetypes
 import os
 import sys
 import threading
@@ -21,14 +19,14 @@ import traceback
 import warnings
 import weakref
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from .. import config
-from ..errors import Conflict, InvalidArgument, MlopsError, NoActiveRun
+from ..errors import InvalidArgument, MlopsError, NoActiveRun
 from ..store import Store, metric_batches, spill
 from ..store import runs as run_store
 from ..store.entities import ArtifactInfo, RunData, RunInfo, RunStatus
+from . import artifacts
 from .validation import (
     check_key,
     check_metric_value,
@@ -231,55 +229,7 @@ class Run:
     ) -> list[ArtifactInfo]:
         """Store a file, a folder (each file under ``name/``) or bytes as artifacts of the run."""
         self._check_open("log artifacts")
-        if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
-            if name is None:
-                raise InvalidArgument("name", "an artifact name when logging bytes")
-            name = check_key(name, "name")
-            ref = self.store.blobs.put_bytes(bytes(path_or_bytes))
-            return [
-                run_store.add_artifact(
-                    self.store, self.id, name, ref.digest, ref.size, _media_type(name)
-                )
-            ]
-        if not isinstance(path_or_bytes, (str, os.PathLike)):
-            raise InvalidArgument(
-                "path_or_bytes", "a file path, a folder path or bytes", type(path_or_bytes).__name__
-            )
-        path = Path(path_or_bytes)
-        if not path.exists():
-            raise InvalidArgument(
-                "path_or_bytes", "an existing file or folder (pass bytes to log content)", str(path)
-            )
-        base = check_key(name if name is not None else path.name, "name")
-        if path.is_file():
-            ref = self.store.blobs.put_file(path)
-            return [
-                run_store.add_artifact(
-                    self.store, self.id, base, ref.digest, ref.size, _media_type(base)
-                )
-            ]
-        return self._log_folder(path, base)
-
-    def _log_folder(self, path: Path, base: str) -> list[ArtifactInfo]:
-        """Every name checked, and every clash with a stored artifact found, before any
-        blob is written; then the rows go in one transaction: all the files or none."""
-        files = {
-            check_key(f"{base}/{file.relative_to(path).as_posix()}", "name"): file
-            for file in sorted(p for p in path.rglob("*") if p.is_file())
-        }
-        stored = {a.name: a.digest for a in run_store.list_artifacts(self.store, self.id)}
-        for name in files.keys() & stored.keys():
-            with files[name].open("rb") as f:
-                if hashlib.file_digest(f, "sha256").hexdigest() != stored[name]:
-                    raise Conflict(
-                        f"run {self.id[:8]} already has an artifact {name!r} with other "
-                        "content; artifacts are immutable, log the folder under another name"
-                    )
-        items = []
-        for name, file in files.items():
-            ref = self.store.blobs.put_file(file)
-            items.append((name, ref.digest, ref.size, _media_type(name)))
-        return run_store.add_artifacts(self.store, self.id, items)
+        return artifacts.log_artifact(self.store, self.id, path_or_bytes, name)
 
     # -- ending ------------------------------------------------------------
     def end(
@@ -355,10 +305,6 @@ class Run:
             self.end(RunStatus.KILLED, error="interrupted (KeyboardInterrupt)")
         else:
             self.end(RunStatus.FAILED, error="".join(traceback.format_exception(exc_type, exc, tb)))
-
-
-def _media_type(name: str) -> str | None:
-    return mimetypes.guess_type(name)[0]
 
 
 # -- process-wide bookkeeping -------------------------------------------------
