@@ -116,7 +116,7 @@ def test_disable_restores_the_original_methods(mlops_home):
     assert StandardScaler.fit_transform is original_fit_transform
     assert autolog_enabled() == ()
     LogisticRegression(max_iter=200).fit([[0.0], [1.0]], [0, 1])
-    assert mlops.search_runs().empty
+    assert mlops.search_runs(children=True).empty
 
 
 def test_classes_defined_later_are_patched(autologged):
@@ -210,3 +210,36 @@ def test_fit_and_metrics_in_a_shell_make_one_run(ip, store):
     finally:
         mlops.autolog("sklearn", disable=True)
     assert [name for name, _ in _all_runs(store)] == ["LogisticRegression"]
+
+
+def test_search_over_a_pipeline_in_a_cell_run_keeps_only_candidate_children(ip, store):
+    cells = (
+        "from sklearn.compose import ColumnTransformer\n"
+        "from sklearn.datasets import load_iris\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.metrics import classification_report, f1_score\n"
+        "from sklearn.model_selection import GridSearchCV\n"
+        "from sklearn.pipeline import Pipeline\n"
+        "from sklearn.preprocessing import StandardScaler\n"
+        "X, y = load_iris(return_X_y=True, as_frame=True)\n"
+        "prep = ColumnTransformer([('num', StandardScaler(), list(X.columns))])\n"
+        "pipe = Pipeline([('prep', prep), ('clf', LogisticRegression(max_iter=300))])",
+        "%mlops autolog sklearn",
+        "%%mlops run grid\n"
+        "grid = GridSearchCV(pipe, {'clf__C': [0.1, 1.0]}, cv=3, scoring='f1_macro').fit(X, y)\n"
+        "f1 = f1_score(y, grid.predict(X), average='macro')\n"
+        "report = classification_report(y, grid.predict(X))",
+    )
+    try:
+        for cell in cells:
+            result = ip.run_cell(cell)
+            assert result.success, result.error_in_exec
+    finally:
+        mlops.autolog("sklearn", disable=True)
+    runs = _all_runs(store)
+    top = [name for name, parent in runs if parent is None]
+    assert top == ["grid"]
+    assert sorted(name for name, parent in runs if parent is not None) == [
+        "GridSearchCV candidate 0",
+        "GridSearchCV candidate 1",
+    ]
