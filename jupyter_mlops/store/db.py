@@ -123,6 +123,9 @@ def store_error(exc: BaseException | None, where: str) -> StoreError:
     return StoreError(message)
 
 
+# What SQLite says when a store's file system refuses writes (full, read-only, failing).
+_CANNOT_WRITE = ("disk i/o", "disk is full", "readonly", "read-only", "unable to open")
+
 _HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (
         ("readonly", "read-only", "read only"),
@@ -169,16 +172,26 @@ class Database:
         if file is not None:
             self._check_folder(file)
             self.read_only = read_only_reason(file)
-        if self.read_only and file is not None:
-            self.engine = read_only_engine(file)
-            log.warning(
-                "the store at %s is read-only (%s): runs, models and snapshots can be "
-                "read, nothing can be written",
-                file.parent,
-                self.read_only,
-            )
-        else:
+        if not self.read_only:
             self.engine = make_engine(uri)
+            if file is None or not file.exists():
+                return
+            try:  # a full disk shows here: the WAL's -shm file cannot be made
+                self.engine.connect().close()
+                return
+            except SQLAlchemyError as exc:
+                self.engine.dispose()
+                said = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+                if not any(k in said.lower() for k in _CANNOT_WRITE):
+                    raise store_error(exc, self.where) from exc
+                self.read_only = f"it cannot be opened for writing: {said}; a full disk?"
+        self.engine = read_only_engine(file)
+        log.warning(
+            "the store at %s is read-only (%s): runs, models and snapshots can be "
+            "read, nothing can be written",
+            file.parent,
+            self.read_only,
+        )
 
     @staticmethod
     def _check_folder(file: Path) -> None:
@@ -210,8 +223,8 @@ class Database:
         if write and self.read_only:
             raise StoreError(
                 f"the store at {self.where} is read-only ({self.read_only}); nothing was "
-                "written: make it writable, or point MLOPS_HOME (or MLOPS_TRACKING_URI) "
-                "at a writable store"
+                "written: make it writable (or free some space), or point MLOPS_HOME "
+                "(or MLOPS_TRACKING_URI) at a writable store"
             )
         with self.errors(), self.engine.connect() as conn:
             conn.info["write"] = write

@@ -1,8 +1,10 @@
 """Schema and migrations: applied on first use, idempotent, in sync with the models."""
 
+import contextlib
 import logging
 import os
 import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -232,3 +234,63 @@ def test_a_file_that_is_not_a_database_is_a_store_error_and_cli_exit_2(tmp_path,
     result = CliRunner().invoke(main, ["runs", "list"])
     assert result.exit_code == 2, result.output
     assert len(result.output.strip().splitlines()) == 1, result.output
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """``(folder, fill)``: a small file system and a function that fills it up.
+
+    As root, a 4 MB tmpfs filled with a file; where mounting is not allowed, the
+    fault is injected where a full disk shows first (opening the WAL fails with
+    SQLite's "disk I/O error").
+    """
+    folder = tmp_path / "small"
+    folder.mkdir()
+    mounted = (
+        os.geteuid() == 0
+        and not subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)], capture_output=True
+        ).returncode
+    )
+
+    def fill() -> None:
+        if mounted:
+            with open(folder / "filler", "wb") as f:
+                with contextlib.suppress(OSError):
+                    while True:
+                        f.write(b"\0" * 65536)
+                        f.flush()
+            return
+        real = db_mod._sqlite_pragmas
+
+        def failing(dbapi_conn, record):
+            if str(folder) in str(dbapi_conn.execute("PRAGMA database_list").fetchone()[2]):
+                raise sqlite3.OperationalError("disk I/O error")
+            real(dbapi_conn, record)
+
+        monkeypatch.setattr(db_mod, "_sqlite_pragmas", failing)
+
+    yield folder, fill
+    if mounted:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def test_a_store_on_a_full_disk_can_be_read(full_disk, monkeypatch, caplog):
+    folder, fill = full_disk
+    run_id = _seed(folder, monkeypatch)
+    from jupyter_mlops.store import get_store
+
+    get_store().db.dispose()
+    fill()
+    caplog.set_level(logging.WARNING, logger="jupyter_mlops.store.db")
+    uri = f"sqlite:///{folder / '.mlops' / 'mlops.db'}"
+    store = Store(uri, str(folder / ".mlops" / "blobs")).open()
+    assert store.db.read_only
+    assert "disk I/O error" in caplog.text
+    from jupyter_mlops.store import runs as run_store
+
+    assert run_store.get_run_info(store, run_id).run_id == run_id
+    with pytest.raises(StoreError, match="read-only") as err:
+        with store.db.session(write=True):
+            pass
+    assert "free some space" in str(err.value)
