@@ -34,8 +34,8 @@ ENV_DRY_RUN = "MLOPS_REGISTRY_DRY_RUN"
 ENV_LOG = "MLOPS_REGISTRY_CHANGES"
 ARTIFACT = "registry_changes.json"
 
-# Versions this process would have registered in dry-run mode: (model, version) -> info.
-_would: dict[tuple[str, int], ModelVersionInfo] = {}
+# Versions this process would have registered in dry-run mode: (store, model, version) -> info.
+_would: dict[tuple[str, str, int], ModelVersionInfo] = {}
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,8 @@ def would_register(name: str, data: bytes, **fields: Any) -> ModelVersionInfo:
         latest = model_store.get_model(store, name).latest_version or 0
     except NotFound:
         latest = 0
-    latest = max([latest, *(v for (m, v) in _would if m == name)])
+    uri = store.tracking_uri
+    latest = max([latest, *(v for (u, m, v) in _would if (u, m) == (uri, name))])
     info = ModelVersionInfo(
         name=name,
         version=latest + 1,
@@ -115,14 +116,14 @@ def would_register(name: str, data: bytes, **fields: Any) -> ModelVersionInfo:
         input_snapshots=tuple(fields.pop("input_snapshots", ())),
         **fields,
     )
-    _would[(name, info.version)] = info
+    _would[(uri, name, info.version)] = info
     note(RegistryChange("register", name, info.version, run_id=info.run_id, dry_run=True))
     return info
 
 
 def would_be(name: str, version: int) -> ModelVersionInfo | None:
     """A version this process registered in dry-run mode, or None."""
-    return _would.get((name, version))
+    return _would.get((get_store().tracking_uri, name, version))
 
 
 def would_move(name: str, alias: str, version: int | None) -> int | None:
