@@ -19,7 +19,8 @@ from IPython.display import display
 from .. import tracking
 from ..errors import MlopsError
 from ..store.entities import RunStatus
-from ..tracking import notebook as nbtrack
+from ..tracking import cell_attempts as attempt_api
+from ..tracking import values as value_api
 from ..tracking.autolog import autolog_enabled
 from ..tracking.cells import history
 from ..tracking.display import RunView, StatusView, run_view
@@ -66,7 +67,7 @@ def _short(run) -> str:
 def start(magics, args, cell: str | None) -> None:
     params = parse_pairs(_flatten(args.param))
     tags = parse_pairs(_flatten(args.tag))
-    run, finished = nbtrack.start_fresh_run(
+    run, finished = attempt_api.start_fresh_run(
         args.name, args.experiment, params, tags, reason="%mlops start opened a new run"
     )
     for old in finished:
@@ -108,10 +109,10 @@ def log(magics, args, cell: str | None) -> None:
             values[key] = value if quoted else coerce_number(value)
         elif item.isidentifier():
             value = notebook_value(magics, item, "VARIABLE")
-            values[item] = value if nbtrack.is_metric_value(value) else str(value)
+            values[item] = value if value_api.is_metric_value(value) else str(value)
         else:
             raise UsageError(f"malformed {item!r}: expected KEY=VALUE or a variable name")
-    metrics, params = nbtrack.log_values(values, step=args.step)
+    metrics, params = value_api.log_values(values, step=args.step)
     parts = [f"{len(metrics)} metric(s)"] if metrics else []
     if params:
         parts.append(f"{len(params)} param(s)")
@@ -142,7 +143,7 @@ def artifact(magics, args, cell: str | None) -> None:
         logged = tracking.log_artifact(args.target, args.name)
     elif args.target.isidentifier():
         value = notebook_value(magics, args.target, "PATH_OR_VARIABLE")
-        data, name = nbtrack.value_to_artifact(args.target, value)
+        data, name = value_api.value_to_artifact(args.target, value)
         logged = tracking.log_artifact(data, args.name or name)
     else:
         raise UsageError(f"{args.target!r} is neither an existing path nor a variable name")
@@ -227,7 +228,7 @@ def compare(magics, args, cell: str | None):
         if len(args.runs) > 1:
             raise UsageError("--attempts takes one run (or none for the open run)")
         ref = _default_run_id(args.runs[0] if args.runs else None)
-        return nbtrack.compare_attempts(ref, only_differences=args.diff)
+        return attempt_api.compare_attempts(ref, only_differences=args.diff)
     if len(args.runs) < 2:
         raise UsageError("compare needs at least two runs: %mlops compare RUN RUN ...")
     return compare_runs(args.runs, only_differences=args.diff)
@@ -236,7 +237,7 @@ def compare(magics, args, cell: str | None):
 @subcommand("attempts", "every attempt of the cell that made RUN, one row each")
 @_run_ref
 def attempts(magics, args, cell: str | None):
-    return nbtrack.attempts(_default_run_id(args.run))
+    return attempt_api.attempts(_default_run_id(args.run))
 
 
 @subcommand("cells", "the cells a run executed, in order, and whether they replay")
@@ -279,10 +280,10 @@ def run(magics, args, cell: str | None):
     filename = shell.compile.cache(code, shell.execution_count, raw_code=cell)
     tree = ast.parse(code, filename)  # a SyntaxError raises before any run exists
     last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-    key = nbtrack.attempt_key(magics.capture.current_cell_id, cell)
+    key = attempt_api.attempt_key(magics.capture.current_cell_id, cell)
     params = parse_pairs(_flatten(args.param))
     tags = parse_pairs(_flatten(args.tag))
-    active = nbtrack.start_attempt(key, args.name, args.experiment, params, tags)
+    active = attempt_api.start_attempt(key, args.name, args.experiment, params, tags)
     try:
         exec(compile(tree, filename, "exec"), shell.user_global_ns, shell.user_ns)
         value = None
@@ -298,7 +299,7 @@ def run(magics, args, cell: str | None):
             exc.__mlops_user_code__ = True  # type: ignore[attr-defined]
         raise exc.with_traceback(tb) from exc.__cause__
     info = active.end(RunStatus.FINISHED)
-    attempt = active.data().tags.get(nbtrack.ATTEMPT_NUMBER, "1")
+    attempt = active.data().tags.get(attempt_api.ATTEMPT_NUMBER, "1")
     took = (info.end_time or time.time()) - info.start_time
     suffix = f", attempt {attempt} of this cell" if attempt != "1" else ""
     print(f"run {_short(active)} FINISHED in {took:.1f} s{suffix}")

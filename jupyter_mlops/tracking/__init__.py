@@ -24,9 +24,9 @@ from .api import (
     start_run,
 )
 from .autolog import autolog
+from .cell_attempts import attempts, compare_attempts
 from .cells import history as cell_history
 from .cells import run_cells
-from .notebook import attempts, compare_attempts
 from .run import Run, active_run
 
 __all__ = [

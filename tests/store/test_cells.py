@@ -34,7 +34,7 @@ def test_cells_of_a_missing_run_are_refused(any_store):
 
 
 def test_attempts_are_found_by_key_oldest_first(any_store):
-    from jupyter_mlops.tracking.notebook import start_attempt
+    from jupyter_mlops.tracking.cell_attempts import start_attempt
 
     ids = []
     for _ in range(3):
