@@ -123,7 +123,8 @@ def test_points_that_cannot_be_kept_either_are_counted_lost(
     assert "mlops.lost_points" in shown.output and "250" in shown.output
 
 
-def test_a_claimed_spill_file_is_replayed_once(store, private_tmp):
+def test_a_claimed_spill_file_is_replayed_once(any_store, private_tmp):
+    store = any_store
     run = mlops.start_run("claimed", capture_context=False)
     rows = [(run.id, "m", i, 1.0 + i, float(i)) for i in range(10)]
     path = spill.write(store, run.id, rows, status="FINISHED")

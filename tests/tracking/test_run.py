@@ -193,7 +193,8 @@ def test_integer_values_beyond_a_float_are_refused(mlops_home):
     assert mlops.get_run(run.id).metrics == {"m": 1e300}
 
 
-def test_a_point_the_store_refuses_does_not_take_the_others(store, monkeypatch):
+def test_a_point_the_store_refuses_does_not_take_the_others(any_store, monkeypatch):
+    store = any_store
     monkeypatch.setenv("MLOPS_FLUSH_INTERVAL", "3600")
     calls = []
     real_insert = run_store.insert_metrics
@@ -221,9 +222,8 @@ def test_a_point_the_store_refuses_does_not_take_the_others(store, monkeypatch):
     assert data.info.status == "FINISHED"
     assert _stored_points(store, run.id) == 20_001  # 20,000 logged before, one after
     assert data.tags["mlops.rejected_points"] == "1"
-    assert [(row[2], why.split(":")[0]) for row, why in run.rejected_points] == [
-        (2**63, "OverflowError")
-    ]
+    [(row, why)] = run.rejected_points
+    assert row[2] == 2**63 and why  # the driver's reason: OverflowError, or a DataError
 
 
 def test_store_outage_is_not_mistaken_for_bad_points(store, monkeypatch):
