@@ -185,6 +185,7 @@ class Database:
                 if not any(k in said.lower() for k in _CANNOT_WRITE):
                     raise store_error(exc, self.where) from exc
                 self.read_only = f"it cannot be opened for writing: {said}; a full disk?"
+        assert file is not None  # only a SQLite file has a read-only reason
         self.engine = read_only_engine(file)
         log.warning(
             "the store at %s is read-only (%s): runs, models and snapshots can be "
