@@ -136,6 +136,21 @@ def test_a_claimed_spill_file_is_replayed_once(any_store, private_tmp):
     run_mod._forget(run)
 
 
+def test_a_claim_left_by_a_dead_replayer_is_taken_over(store, private_tmp):
+    run = mlops.start_run("orphaned-claim", capture_context=False)
+    path = spill.write(store, run.id, [(run.id, "m", 0, 1.0, 2.0)], status="FAILED")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    os.rename(path, f"{path}.replaying-{dead.pid}")
+    alive = f"{path}.replaying-{os.getppid()}"
+    spill.write(store, run.id, [(run.id, "m", 1, 1.0, 3.0)], status="FAILED").rename(alive)
+    assert spill.replay(store) == 1  # the live replayer's file is left to it
+    assert Path(alive).exists() and _points(store, run.id) == 1
+    assert mlops.get_run(run.id).info.status == "FAILED"
+    run._ended = True
+    run_mod._forget(run)
+
+
 # -- a real full file system ------------------------------------------------------
 @pytest.fixture
 def small_disk(tmp_path: Path):
