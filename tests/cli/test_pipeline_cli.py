@@ -65,7 +65,7 @@ def test_wrong_type_is_a_usage_error_before_any_kernel(train):
     result = CliRunner().invoke(main, ["pipeline", "run", "train", "-p", "alpha", "high"])
     assert result.exit_code == 2
     assert "parameter 'alpha': expected a float, got 'high'" in result.output
-    assert mlops.search_runs().empty
+    assert mlops.search_runs(children=True).empty
 
 
 def test_params_file(train, tmp_path):

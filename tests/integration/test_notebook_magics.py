@@ -51,7 +51,7 @@ BROKEN = 16
 
 
 def _runs_by_name() -> dict[str, list]:
-    frame = mlops.search_runs(experiment="nb", order_by="start_time")
+    frame = mlops.search_runs(experiment="nb", order_by="start_time", children=True)
     out: dict[str, list] = {}
     for rid in frame["run_id"]:
         data = mlops.get_run(rid)
@@ -127,7 +127,7 @@ def test_every_subcommand_in_a_real_kernel(mlops_home, tmp_path, monkeypatch):
     (broken,) = runs["broken"]
     assert broken.info.status.value == "FAILED"
     assert "RuntimeError: boom" in broken.info.error
-    assert mlops.search_runs(filter="status = 'RUNNING'").empty
+    assert mlops.search_runs(filter="status = 'RUNNING'", children=True).empty
 
 
 def _start_kernel_with_run(tmp_path: Path) -> tuple[KernelManager, str]:

@@ -113,10 +113,10 @@ def test_run_cell_with_magics_inside(ip, cell):
 
 
 def test_syntax_error_opens_no_run(ip, cell):
-    before = len(mlops.search_runs())
+    before = len(mlops.search_runs(children=True))
     result = cell("%%mlops run bad\nx = (", raises=False)
     assert isinstance(result.error_in_exec, SyntaxError)
-    assert len(mlops.search_runs()) == before
+    assert len(mlops.search_runs(children=True)) == before
 
 
 def test_reexecuted_cell_is_a_new_attempt(ip, cell):
