@@ -59,11 +59,14 @@ def check_alias(alias: Any, *, allow_latest: bool = False) -> str:
     return alias
 
 
+MAX_VERSION = 2**63 - 1  # the database's signed 64-bit integer
+
+
 def check_version(version: Any) -> int:
     if isinstance(version, str) and version.strip().isdigit():
         version = int(version)
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise InvalidArgument("version", "a version number >= 1", version)
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= MAX_VERSION:
+        raise InvalidArgument("version", f"a version number from 1 to {MAX_VERSION}", version)
     return version
 
 

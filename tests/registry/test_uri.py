@@ -2,8 +2,15 @@ from __future__ import annotations
 
 import pytest
 
+import jupyter_mlops as mlops
 from jupyter_mlops.errors import InvalidArgument
-from jupyter_mlops.registry.uri import ModelRef, check_alias, check_model_name, parse_ref
+from jupyter_mlops.registry.uri import (
+    ModelRef,
+    check_alias,
+    check_model_name,
+    check_version,
+    parse_ref,
+)
 
 
 @pytest.mark.parametrize(
@@ -44,3 +51,17 @@ def test_bad_alias_names(alias):
 def test_bad_model_names(name):
     with pytest.raises(InvalidArgument, match="name"):
         check_model_name(name)
+
+
+@pytest.mark.parametrize("version", [10**23, 2**63, "99999999999999999999999"])
+def test_a_version_beyond_the_database_integer_is_refused(version):
+    with pytest.raises(InvalidArgument, match="version: expected a version number from 1 to"):
+        check_version(version)
+
+
+def test_promote_to_a_huge_version_is_invalid_not_an_overflow(store, train):
+    train("cancer", accuracy=0.9)
+    with pytest.raises(InvalidArgument, match="version"):
+        mlops.promote("cancer", 10**23)
+    with pytest.raises(InvalidArgument, match="version"):
+        mlops.load_model("cancer/99999999999999999999999")
