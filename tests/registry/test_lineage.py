@@ -133,4 +133,6 @@ def test_lineage_names_the_model_class_by_its_public_path(store):
     mlops.register_model("forest", RandomForestClassifier(n_estimators=3).fit(X, y))
     result = mlops.lineage("forest@latest")
     assert result.version.model_class == "sklearn.ensemble.RandomForestClassifier"
-    assert str(result).startswith("model forest/1  (skops, sklearn.ensemble.RandomForestClassifier)")
+    assert str(result).startswith(
+        "model forest/1  (skops, sklearn.ensemble.RandomForestClassifier)"
+    )
