@@ -77,6 +77,17 @@ def empty_figure(message: str, title: str | None = None) -> dict[str, Any]:
     return {"data": [], "layout": layout}
 
 
+def _one_value_each(histories: Mapping[str, Mapping[str, pd.DataFrame]]) -> bool:
+    drawn = [f for per_run in histories.values() for f in per_run.values() if not f.empty]
+    return bool(drawn) and all(len(f) == 1 for f in drawn)
+
+
+def _xs(frame: pd.DataFrame, x: str) -> list[Any]:
+    if x == "step":
+        return [int(s) for s in frame["step"]]
+    return [t.isoformat() for t in frame["timestamp"]]
+
+
 def curves_figure(
     histories: Mapping[str, Mapping[str, pd.DataFrame]],
     labels: Mapping[str, str] | None = None,
@@ -93,8 +104,7 @@ def curves_figure(
         raise InvalidArgument("x", "'step' or 'timestamp'", x)
     labels = labels or {}
     keys = sorted({k for per_run in histories.values() for k in per_run})
-    drawn = [f for per_run in histories.values() for f in per_run.values() if not f.empty]
-    if drawn and all(len(f) == 1 for f in drawn):
+    if _one_value_each(histories):
         return values_figure(histories, labels, keys)
     traces = []
     for n, (run_id, per_run) in enumerate(histories.items()):
@@ -103,11 +113,7 @@ def curves_figure(
             if frame is None or frame.empty:
                 continue
             frame = _thin(frame.sort_values(["step", "timestamp"], kind="stable"), max_points)
-            xs = (
-                [int(s) for s in frame["step"]]
-                if x == "step"
-                else [t.isoformat() for t in frame["timestamp"]]
-            )
+            xs = _xs(frame, x)
             label = labels.get(run_id, run_id[:8])
             traces.append(
                 {
@@ -214,6 +220,21 @@ def metric_curves(
 BAR_PX, GAP_PX, MARGIN_T, MARGIN_B = 24, 64, 60, 40  # comparison layout, in pixels
 
 
+def _panel_title(text: str, y: float) -> dict[str, Any]:
+    """A subplot's title, left-aligned just above its domain (``y`` in paper coordinates)."""
+    return {
+        "text": text,
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0,
+        "y": y,
+        "xanchor": "left",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": 13},
+    }
+
+
 def comparison_figure(
     latest: Mapping[str, Mapping[str, float]], labels: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
@@ -260,19 +281,7 @@ def comparison_figure(
             "domain": [max(0.0, top - row_px / plot_px), top],
             "autorange": "reversed",
         }
-        annotations.append(
-            {
-                "text": key,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "y": top,
-                "xanchor": "left",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 13},
-            }
-        )
+        annotations.append(_panel_title(key, top))
     layout.update(
         {
             "title": {"text": "latest metrics"},
