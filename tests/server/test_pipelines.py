@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from urllib.parse import quote
@@ -9,6 +10,8 @@ from urllib.parse import quote
 import nbformat
 import pytest
 import sqlalchemy as sa
+
+from tests.conftest import wait_for
 
 
 @pytest.fixture
@@ -45,20 +48,21 @@ async def test_promote_refuses_paths_outside_the_root(api, notebook):
 
 
 @pytest.mark.slow
-async def test_run_in_the_background_reports_its_state(api, notebook):
+async def test_run_in_the_background_reports_its_state(api, notebook, jp_serverapp):
     await api("pipelines/promote", method="POST", body={"notebook": notebook})
     status, body = await api("pipelines/train/runs", method="POST", body={"params": {"alpha": 2}})
     assert status == 202
     job_id = body["job"]["id"]
     assert body["job"]["state"] in ("queued", "running")
 
-    import asyncio
-
-    for _ in range(1200):  # polls the job; the kernel runs in a worker thread
-        status, body = await api(f"pipelines/jobs/{job_id}")
-        if body["job"]["state"] not in ("queued", "running"):
-            break
-        await asyncio.sleep(0.1)
+    jobs = jp_serverapp.web_app.settings["mlops_jobs"]  # the kernel runs in a worker thread
+    await asyncio.to_thread(
+        wait_for,
+        lambda: jobs.get(job_id).state not in ("queued", "running"),
+        timeout=120,
+        what=f"pipeline job {job_id} to end",
+    )
+    status, body = await api(f"pipelines/jobs/{job_id}")
     job = body["job"]
     assert job["state"] == "finished", job
     assert job["result"]["metrics"] == {"score": 4.0}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import jupyter_mlops as mlops
 
 from .conftest import seed_runs
@@ -175,10 +177,29 @@ async def test_metric_series_carries_the_core_figure(api):
 
 
 async def test_compare_runs(api):
-    ids = seed_runs(3)
-    status, body = await api("compare", params={"run_id": ids[0]})
+    runs = []
+    for i in range(3):
+        with mlops.start_run(f"cmp-{i}", experiment="exp", capture_context=False) as run:
+            for step in range(3):
+                run.log_metric("acc", i / 10 + step / 100, step=step)
+        runs.append(run)
+    first, last = runs[0], runs[2]
+    asked = [("run_id", first.id), ("run_id", last.id[:10])]  # a unique prefix works
+    status, body = await api("compare", params=asked)
     assert status == 200
-    assert body["latest"]["data"] and body["curves"]["data"]
+    assert body["runs"] == [first.id, last.id[:10]]
+    curves = body["curves"]["data"]
+    assert [t["meta"]["run_id"] for t in curves] == [first.id, last.id]
+    assert [t["y"] for t in curves] == [
+        pytest.approx([0.0, 0.01, 0.02]),
+        pytest.approx([0.2, 0.21, 0.22]),
+    ]
+    (bars,) = body["latest"]["data"]  # one metric: one row of bars, one bar per run
+    assert bars["name"] == "acc"
+    assert bars["y"] == [f"cmp-0 ({first.id[:8]})", f"cmp-2 ({last.id[:8]})"]
+    assert bars["x"] == pytest.approx([0.02, 0.22])
+    status, body = await api("compare", params=[*asked, ("key", "nope")])
+    assert status == 200 and body["curves"]["data"] == [] and body["latest"]["data"] == []
     status, body = await api("compare")
     assert status == 400
     assert "run_id" in body["message"]

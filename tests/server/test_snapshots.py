@@ -51,12 +51,25 @@ async def test_drift_report_and_figures(api, snaps):
     assert body["drifted"] is True
     drifted = {r["column"]: r["drifted"] for r in body["columns"]}
     assert drifted["x"] is True and drifted["c"] is False
-    assert body["figure"]["data"]  # the core's plotly figure, as JSON
+    (bars,) = body["figure"]["data"]  # the core's overview: one bar per column
+    assert bars["y"] == ["x", "c"] and body["column"] is None
     status, body = await api(
         "drift", params={"reference": "train@1", "current": "train@2", "column": "x"}
     )
     assert status == 200
-    assert body["column"] == "x" and body["figure"]["data"]
+    assert body["column"] == "x"
+    figure = body["figure"]  # reference and current distributions of x, on x's bins
+    assert figure["layout"]["title"]["text"].startswith("x: drifted")
+    assert [t["name"] for t in figure["data"]] == ["reference (train@1)", "current (train@2)"]
+    labels = figure["data"][0]["x"]
+    assert labels[0].startswith("< ") and labels[-1].startswith("> ") and len(labels) > 3
+    assert sum(figure["data"][0]["y"]) == pytest.approx(1.0)
+    status, body = await api(
+        "drift", params={"reference": "train@1", "current": "train@2", "column": "c"}
+    )
+    assert body["column"] == "c"
+    assert body["figure"]["layout"]["title"]["text"].startswith("c: no drift")
+    assert sorted(body["figure"]["data"][0]["x"]) == ["a", "b"]
 
 
 async def test_drift_bad_parameters(api, snaps):
