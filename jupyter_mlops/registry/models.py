@@ -64,14 +64,16 @@ def register_model(
     *,
     input_example: Any = None,
     format: str | None = None,
-    trusted: bool = False,
+    trusted: serialize.Trust = False,
 ) -> ModelVersionInfo:
     """Make version N+1 of ``name`` from a fitted ``model`` or from a run's ``artifact``.
 
     The version records the run (the active one when ``run`` is None), that
     run's input snapshots and the model's signature (from ``input_example`` when
     given, else from the columns the model was fitted on). scikit-learn models
-    are stored with skops; joblib and pickle need ``trusted=True``.
+    are stored with skops; joblib and pickle need ``trusted=True``, and a skops
+    dump holding functions or types beyond the allow-list needs them named
+    (``trusted=["numpy.log1p"]``) or ``trusted=True``.
     """
     check_model_name(name)
     if description is not None and not isinstance(description, str):
@@ -140,11 +142,12 @@ def get_model_version(ref: str) -> ModelVersionInfo:
     )
 
 
-def load_model(ref: str, *, trusted: bool = False) -> Any:
+def load_model(ref: str, *, trusted: serialize.Trust = False) -> Any:
     """The model object of ``name@alias``, ``name/3`` or ``name@latest``.
 
-    joblib/pickle versions (and skops dumps needing types beyond scikit-learn
-    and numpy) are refused unless ``trusted=True``.
+    joblib/pickle versions are refused unless ``trusted=True``; skops dumps
+    holding functions or types beyond the allow-list unless each is named in
+    ``trusted=[...]`` (or ``trusted=True``).
     """
     info = get_model_version(ref)
     data = get_store().blobs.get_bytes(info.digest)

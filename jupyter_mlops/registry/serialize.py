@@ -1,10 +1,11 @@
 """Turning models into bytes and back, safely.
 
 scikit-learn models go through skops, which reads a dump without executing it
-and lists the types it would have to build. Only types from scikit-learn and
-numpy (beyond skops' own safe defaults) are accepted unless the caller passes
-``trusted=True``. joblib and pickle run arbitrary code when loaded, so they
-are written and read only with ``trusted=True``.
+and lists the types it would have to build. A dump loads without trust only
+when every type is on the explicit allow-list of ``trust.py`` and it stores
+no function the user has not named (``trusted=["numpy.log1p"]``);
+``trusted=True`` accepts anything. joblib and pickle run arbitrary code when
+loaded, so they are written and read only with ``trusted=True``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import pickle
 from typing import Any
 
 from ..errors import InvalidArgument, MlopsError
+from .trust import Trust, check_trusted, untrusted
 
 FORMATS = ("skops", "joblib", "pickle")
-SAFE_TYPE_PREFIXES = ("sklearn.", "numpy.")
 _SUFFIXES = {".skops": "skops", ".joblib": "joblib", ".pkl": "pickle", ".pickle": "pickle"}
 
 
@@ -57,23 +58,35 @@ def format_from_name(name: str) -> str | None:
     return None
 
 
-def unsafe_types(data: bytes) -> list[str]:
-    """Types a skops dump needs beyond skops' defaults and scikit-learn/numpy."""
-    import skops.io as sio
-
-    return [t for t in sio.get_untrusted_types(data=data) if not t.startswith(SAFE_TYPE_PREFIXES)]
+def unsafe_types(data: bytes, trusted: Trust = False) -> list[str]:
+    """The types and functions of a skops dump that are neither allowed nor named in ``trusted``."""
+    trust = check_trusted(trusted)
+    if trust is True:
+        return []
+    return untrusted(data, trust or frozenset())
 
 
 def _refuse(what: str, format: str) -> UntrustedModel:
     return UntrustedModel(
         f"{what} uses {format}, which runs arbitrary code when loaded; pass trusted=True "
-        "only if you trust whoever produced it (scikit-learn models are stored safely with skops)"
+        "only if you trust whoever produced it (a list of names is not enough; "
+        "scikit-learn models are stored safely with skops)"
     )
 
 
-def dump(model: Any, format: str | None = None, *, trusted: bool = False) -> tuple[bytes, str]:
+def _refuse_skops(what: str, bad: list[str]) -> UntrustedModel:
+    return UntrustedModel(
+        f"{what} needs types or functions that are not on the allow-list of scikit-learn "
+        f"and numpy types: {', '.join(bad)} (a function stored in a model runs when it "
+        f"predicts); check them, then pass trusted={bad!r} to accept exactly these, "
+        "or trusted=True to accept anything"
+    )
+
+
+def dump(model: Any, format: str | None = None, *, trusted: Trust = False) -> tuple[bytes, str]:
     """Serialize a fitted model; returns (bytes, format). skops for scikit-learn by default."""
     check_is_model(model)
+    trust = check_trusted(trusted)
     if format is None:
         format = "skops" if is_sklearn(model) else "joblib"
     check_format(format)
@@ -86,14 +99,11 @@ def dump(model: Any, format: str | None = None, *, trusted: bool = False) -> tup
             raise InvalidArgument(
                 "model", "an object skops can serialize", class_path(model), hint=str(exc)
             ) from exc
-        bad = unsafe_types(data)
-        if bad and not trusted:
-            raise UntrustedModel(
-                f"the model needs types outside scikit-learn and numpy to be loaded: "
-                f"{', '.join(bad)}; pass trusted=True if you trust them"
-            )
+        bad = unsafe_types(data, trust)
+        if bad:
+            raise _refuse_skops(f"loading this {class_path(model)} back", bad)
         return data, format
-    if not trusted:
+    if trust is not True:
         raise _refuse(f"storing a {class_path(model)}", format)
     if format == "joblib":
         import joblib
@@ -104,20 +114,21 @@ def dump(model: Any, format: str | None = None, *, trusted: bool = False) -> tup
     return pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL), format
 
 
-def load(data: bytes, format: str, *, trusted: bool = False) -> Any:
-    """Rebuild a model from bytes; refuses pickle-based formats and unknown types unless trusted."""
+def load(data: bytes, format: str, *, trusted: Trust = False) -> Any:
+    """Rebuild a model from bytes; refuses pickle-based formats and unknown types unless trusted.
+
+    Nothing of the model runs before the check: skops builds no object while listing types.
+    """
     check_format(format)
+    trust = check_trusted(trusted)
     if format == "skops":
         import skops.io as sio
 
-        bad = unsafe_types(data)
-        if bad and not trusted:
-            raise UntrustedModel(
-                f"this skops model needs types outside scikit-learn and numpy: "
-                f"{', '.join(bad)}; pass trusted=True if you trust them"
-            )
+        bad = unsafe_types(data, trust)
+        if bad:
+            raise _refuse_skops("this skops model", bad)
         return sio.loads(data, trusted=sio.get_untrusted_types(data=data))
-    if not trusted:
+    if trust is not True:
         raise _refuse("this model version", format)
     if format == "joblib":
         import joblib
