@@ -248,7 +248,7 @@ def lineage(ref, as_json) -> None:
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Interface to bind (no authentication: keep it local).",
+    help="Interface to bind; beyond loopback, also pass --token.",
 )
 @click.option(
     "--port",
@@ -272,25 +272,40 @@ def lineage(ref, as_json) -> None:
     help="Seconds between checks of where the alias points.",
 )
 @click.option(
-    "--trusted", is_flag=True, help="Allow loading joblib/pickle versions (runs their code)."
+    "--trusted", is_flag=True, help="Load any version, joblib/pickle included (runs their code)."
 )
-def serve(ref, host, port, max_body, refresh, trusted) -> None:
+@click.option(
+    "--trust",
+    "trust",
+    multiple=True,
+    metavar="NAME",
+    help="A type or function the model may hold beyond the allow-list (repeatable).",
+)
+@click.option(
+    "--token",
+    envvar="MLOPS_SERVE_TOKEN",
+    default=None,
+    help="Require 'Authorization: Bearer TOKEN' on every route but /health and /ping "
+    "(default: $MLOPS_SERVE_TOKEN).",
+)
+def serve(ref, host, port, max_body, refresh, trusted, trust, token) -> None:
     """Serve REF (NAME@ALIAS or NAME/VERSION) over HTTP: GET /health, GET /metadata, POST /predict."""
-    from ..registry.serve import serve as run_server
+    from ..registry import serve as serving
 
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        click.echo(f"warning: binding {host}: the server has no authentication", err=True)
+    if (warning := serving.exposure_warning(host, token)) is not None:
+        click.echo(f"warning: {warning}", err=True)
 
     def ready(url, server) -> None:
         click.echo(f"serving {server.ref} (version {server.loaded.version}) on {url}", nl=True)
         sys.stdout.flush()
 
-    run_server(
+    serving.serve(
         ref,
         host,
         port,
-        trusted=trusted,
+        trusted=True if trusted else list(trust),
         refresh_interval=refresh,
         max_body_bytes=max_body,
         ready=ready,
+        token=token,
     )

@@ -1,20 +1,24 @@
 """HTTP serving of a registered model on tornado.
 
-Routes: ``GET /health``, ``GET /metadata`` (version, signature) and ``POST
-/predict`` (JSON records or columns, validated against the signature). The
+Routes: ``GET /health`` (and ``GET /ping``), ``GET /metadata`` (version,
+signature) and ``POST /predict`` (JSON records or columns, validated against
+the signature). The
 request path never touches the database: a periodic callback asks the store
 which version the alias points at (off the event loop, every
 ``refresh_interval`` seconds) and swaps in the new model when it moved, so
 ``production`` can be moved without restarting the server.
 
 Bodies over ``max_body_bytes`` get 413 before they are read into memory. The
-server binds to 127.0.0.1 unless told otherwise and has no authentication.
+server binds to 127.0.0.1 unless told otherwise. With a ``token`` every route
+but ``/health`` and ``/ping`` needs ``Authorization: Bearer <token>`` (or
+jupyter's ``token <token>``), else 401; never in the URL, which gets logged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import hmac
 import json
 import logging
 import socket
@@ -34,7 +38,9 @@ from ..store import models as model_store
 from ..store.models import ModelVersionInfo
 from . import serialize
 from .predict import Predictor
+from .serve_auth import check_token, exposure_warning
 from .signature import PayloadError, Signature
+from .trust import Trust, check_trusted
 from .uri import parse_ref
 
 log = logging.getLogger(__name__)
@@ -60,17 +66,19 @@ class ModelServer:
         self,
         ref: str,
         *,
-        trusted: bool = False,
+        trusted: Trust = False,
         refresh_interval: float = 1.0,
         max_body_bytes: int = DEFAULT_MAX_BODY,
         store: Store | None = None,
+        token: str | None = None,
     ) -> None:
         if not isinstance(max_body_bytes, int) or max_body_bytes < 1:
             raise InvalidArgument("max_body_bytes", "a positive number of bytes", max_body_bytes)
         if not isinstance(refresh_interval, (int, float)) or refresh_interval <= 0:
             raise InvalidArgument("refresh_interval", "seconds > 0", refresh_interval)
         self.ref = parse_ref(ref)
-        self.trusted = trusted
+        self.trusted = check_trusted(trusted)
+        self.token = check_token(token)
         self.refresh_interval = float(refresh_interval)
         self.max_body_bytes = max_body_bytes
         self.store = store or get_store()
@@ -137,6 +145,8 @@ class ModelServer:
 class _Handler(tornado.web.RequestHandler):
     """Every route reads its body in chunks so that an oversize body is refused with 413."""
 
+    open_route = False  # True: answered without the token
+
     def initialize(self, server: ModelServer) -> None:
         self.server = server
         self._chunks: list[bytes] = []
@@ -150,8 +160,21 @@ class _Handler(tornado.web.RequestHandler):
         message = f"request body is larger than the limit of {limit} bytes"
         self.send_error(413, message=message, close=close)
 
+    def _authorized(self, token: bytes) -> bool:
+        scheme, _, value = self.request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() not in ("bearer", "token"):
+            return False
+        return hmac.compare_digest(value.strip().encode(), token)
+
     def prepare(self) -> None:
         self._overflow = False
+        token = self.server.token
+        if token is not None and not self.open_route and not self._authorized(token):
+            # Answered before the body is read, so tornado drops the connection: say so.
+            self.set_header("WWW-Authenticate", 'Bearer realm="model server"')
+            message = "this server needs a token: send the header Authorization: Bearer <token>"
+            self.send_error(401, message=message, close=True)
+            return
         length = self.request.headers.get("Content-Length")
         if length is None or not length.isdigit():
             return
@@ -195,6 +218,8 @@ class _Handler(tornado.web.RequestHandler):
 
 
 class HealthHandler(_Handler):
+    open_route = True
+
     def get(self) -> None:
         s = self.server
         body = {
@@ -224,6 +249,9 @@ class PredictHandler(_Handler):
             body = json.loads(raw, parse_constant=_no_constants)
         except (UnicodeDecodeError, ValueError) as exc:
             return self.reply({"error": f"the body is not valid JSON: {exc}", "status": 400}, 400)
+        except RecursionError:
+            error = "the body is nested too deeply; send records or columns of plain values"
+            return self.reply({"error": error, "status": 400}, 400)
         proba = self.get_query_argument("proba", "false").lower() in ("1", "true", "yes")
         try:
             columns = _parse(body, loaded)
@@ -267,6 +295,7 @@ def make_app(server: ModelServer) -> tornado.web.Application:
     return tornado.web.Application(
         [
             (r"/health", HealthHandler, args),
+            (r"/ping", HealthHandler, args),  # MLflow's liveness route
             (r"/metadata", MetadataHandler, args),
             (r"/predict", PredictHandler, args),
             (r"/invocations", PredictHandler, args),  # MLflow's route, for drop-in clients
@@ -305,14 +334,23 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 5000,
     *,
-    trusted: bool = False,
+    trusted: Trust = False,
     refresh_interval: float = 1.0,
     max_body_bytes: int = DEFAULT_MAX_BODY,
     ready: Any = None,
+    token: str | None = None,
 ) -> None:
-    """Serve ``ref`` until interrupted. ``ready(url, server)`` is called once listening."""
+    """Serve ``ref`` until interrupted. ``ready(url, server)`` is called once listening.
+
+    The model is loaded (and refused when untrusted) before anything of it runs,
+    the predictor's start-up probe included.
+    """
     server = ModelServer(
-        ref, trusted=trusted, refresh_interval=refresh_interval, max_body_bytes=max_body_bytes
+        ref,
+        trusted=trusted,
+        refresh_interval=refresh_interval,
+        max_body_bytes=max_body_bytes,
+        token=token,
     )
     # Everything loaded so far lives for the whole process: keep it out of GC scans
     # so that collections stay short and do not show up in tail latency.
@@ -404,12 +442,19 @@ def start_background(
     host: str = "127.0.0.1",
     port: int = 0,
     *,
-    trusted: bool = False,
+    trusted: Trust = False,
     refresh_interval: float = 1.0,
     max_body_bytes: int = DEFAULT_MAX_BODY,
+    token: str | None = None,
 ) -> BackgroundServer:
     """Serve ``ref`` from a daemon thread; port 0 picks a free port (see ``.url``)."""
     server = ModelServer(
-        ref, trusted=trusted, refresh_interval=refresh_interval, max_body_bytes=max_body_bytes
+        ref,
+        trusted=trusted,
+        refresh_interval=refresh_interval,
+        max_body_bytes=max_body_bytes,
+        token=token,
     )
+    if (warning := exposure_warning(host, token)) is not None:
+        log.warning(warning)
     return BackgroundServer(server, host, port)

@@ -13,6 +13,7 @@ import pytest
 
 import jupyter_mlops as mlops
 from jupyter_mlops.errors import NotFound
+from jupyter_mlops.registry import UntrustedModel
 from jupyter_mlops.registry.serve import start_background
 from tests.conftest import _free_port, wait_for
 
@@ -216,3 +217,164 @@ def test_cli_serve_in_a_subprocess(store, train, cancer, mlops_home):
         proc.terminate()
         out, _ = proc.communicate(timeout=30)
     assert f"serving cancer@production (version 1) on http://127.0.0.1:{port}" in out
+
+
+def test_deeply_nested_json_is_a_400(served):
+    _, client = served
+    nested = b"[" * 2000 + b"]" * 2000
+    status, body = client.call("POST", "/predict", nested, raw=True)
+    assert status == 400 and "nested" in body["error"]
+    status, body = client.call("POST", "/predict", {"columns": {"x": [[[[[[1]]]]]]}})
+    assert status == 400
+    assert client.call("GET", "/health")[0] == 200
+
+
+# -- authentication ------------------------------------------------------------------
+@pytest.fixture
+def guarded(store, train):
+    train("cancer", accuracy=0.9)
+    server = start_background("cancer/1", token="s3cret-token")
+    yield server, Client(server.port)
+    server.stop()
+
+
+def test_token_is_required_on_every_route_but_health_and_ping(guarded, cancer):
+    _server, client = guarded
+    rows = cancer[0].head(2).to_dict(orient="records")
+    assert client.call("GET", "/health")[0] == 200
+    status, body = client.call("GET", "/ping")
+    assert status == 200 and body["status"] == "ok"
+    refused = [
+        ("GET", "/metadata", None, {}),
+        ("POST", "/predict", rows, {}),
+        ("POST", "/invocations", rows, {}),
+        ("GET", "/elsewhere", None, {}),
+        ("POST", "/predict", rows, {"Authorization": "Bearer wrong"}),
+        ("POST", "/predict", rows, {"Authorization": "s3cret-token"}),
+        ("GET", "/metadata?token=s3cret-token", None, {}),  # never in a URL: URLs get logged
+    ]
+    for method, path, payload, headers in refused:
+        status, body = client.call(method, path, payload, headers)
+        assert status == 401, (method, path, headers)
+        assert "token" in body["error"] and "s3cret" not in body["error"]
+    for auth in ("Bearer s3cret-token", "token s3cret-token", "bearer  s3cret-token"):
+        status, body = client.call("POST", "/predict", rows, {"Authorization": auth})
+        assert status == 200 and len(body["predictions"]) == 2, auth
+    status, meta = client.call("GET", "/metadata", headers={"Authorization": "Bearer s3cret-token"})
+    assert status == 200 and "s3cret-token" not in json.dumps(meta)
+
+
+def test_token_must_be_a_usable_string(store, train):
+    from jupyter_mlops.errors import InvalidArgument
+
+    train("cancer", accuracy=0.9)
+    for bad in ("", "has space", 123):
+        with pytest.raises(InvalidArgument, match="token"):
+            start_background("cancer/1", token=bad)
+
+
+def test_binding_beyond_loopback_without_a_token_warns(store, train, monkeypatch):
+    from click.testing import CliRunner
+
+    from jupyter_mlops.cli import main
+    from jupyter_mlops.registry import serve as serve_module
+
+    calls = []
+    monkeypatch.setattr(serve_module, "serve", lambda *a, **kw: calls.append((a, kw)))
+    monkeypatch.delenv("MLOPS_SERVE_TOKEN", raising=False)
+    runner = CliRunner()
+    result = runner.invoke(main, ["serve", "m@production", "--host", "0.0.0.0"])
+    assert result.exit_code == 0, result.output
+    assert "without a token" in result.stderr and "--token" in result.stderr
+    assert calls[-1][1]["token"] is None
+    result = runner.invoke(main, ["serve", "m@production"])  # loopback: no warning
+    assert result.exit_code == 0 and "warning" not in result.stderr
+    result = runner.invoke(
+        main, ["serve", "m@production", "--host", "0.0.0.0"], env={"MLOPS_SERVE_TOKEN": "abc"}
+    )
+    assert result.exit_code == 0 and "without a token" not in result.stderr
+    assert calls[-1][1]["token"] == "abc"
+    result = runner.invoke(main, ["serve", "m@production", "--token", "xyz", "--trust", "a.b"])
+    assert calls[-1][1]["token"] == "xyz" and calls[-1][1]["trusted"] == ["a.b"]
+
+
+def test_cli_serve_with_a_token_from_the_environment(store, train, cancer, mlops_home):
+    train("cancer", accuracy=0.9)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from jupyter_mlops.cli import main; main()",
+            "serve",
+            "cancer/1",
+            "--port",
+            str(port),
+        ],
+        env={**os.environ, "MLOPS_HOME": str(mlops_home), "MLOPS_SERVE_TOKEN": "from-env"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+
+        def healthy():
+            try:
+                return Client(port).call("GET", "/health")
+            except OSError:
+                assert proc.poll() is None, proc.communicate()
+                return None
+
+        wait_for(healthy, timeout=60, what="the CLI server")
+        rows = cancer[0].head(2).to_dict(orient="records")
+        assert Client(port).call("POST", "/predict", rows)[0] == 401
+        auth = {"Authorization": "Bearer from-env"}
+        assert Client(port).call("POST", "/predict", rows, auth)[0] == 200
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
+# -- untrusted models are never run, not even by the start-up probe ------------------------
+def test_serve_refuses_a_crafted_model_before_the_probe_runs(store, tmp_path, mlops_home):
+    from tests.conftest import run_python
+    from tests.registry.test_serialize import CRAFT
+
+    out = tmp_path / "payload"
+    out.mkdir()
+    proc = run_python(CRAFT, env={"CRAFT_TARGET": str(out / "written")})
+    assert proc.returncode == 0, proc.stderr
+    cli = [sys.executable, "-c", "from jupyter_mlops.cli import main; main()", "serve"]
+    served = subprocess.run(
+        [*cli, "exec-chain/1", "--port", str(_free_port())],
+        env={**os.environ, "MLOPS_HOME": str(mlops_home)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert list(out.iterdir()) == []
+    assert served.returncode == 2, served.stderr
+    assert "numpy.testing._private.utils.measure" in served.stderr
+    with pytest.raises(UntrustedModel, match="numpy.full_like"):
+        start_background("writes-file/1")
+    assert list(out.iterdir()) == []
+
+
+def test_alias_moved_to_an_untrusted_version_keeps_the_old_one(served, tmp_path, caplog):
+    from tests.conftest import run_python
+    from tests.registry.test_serialize import CRAFT
+
+    _server, client = served
+    out = tmp_path / "payload"
+    out.mkdir()
+    assert run_python(CRAFT, env={"CRAFT_TARGET": str(out / "written")}).returncode == 0
+    v = mlops.register_model("cancer", mlops.load_model("exec-chain/1", trusted=True), trusted=True)
+    with caplog.at_level("ERROR", logger="jupyter_mlops.registry.serve"):
+        mlops.set_alias("cancer", "production", v.version)
+        wait_for(
+            lambda: any("could not refresh" in r.getMessage() for r in caplog.records),
+            what="the refresh to refuse the untrusted version",
+        )
+    assert list(out.iterdir()) == []
+    assert client.call("GET", "/health")[1]["version"] == 1
+    assert any("measure" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
