@@ -10,7 +10,6 @@ import ast
 import os
 import sys
 import time
-import traceback
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -18,7 +17,7 @@ from IPython.display import display
 
 from .. import tracking
 from ..errors import MlopsError
-from ..store.entities import RunStatus
+from ..tracking import RunStatus
 from ..tracking import cell_attempts as attempt_api
 from ..tracking import values as value_api
 from ..tracking.autolog import autolog_enabled
@@ -292,8 +291,7 @@ def run(magics, args, cell: str | None):
             value = eval(expr, shell.user_global_ns, shell.user_ns)
     except BaseException as exc:
         tb = _user_traceback(exc.__traceback__, filename)
-        status = RunStatus.KILLED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
-        active.end(status, error="".join(traceback.format_exception(type(exc), exc, tb)))
+        status = active.end_with(exc, tb=tb).status
         print(f"run {_short(active)} {status.value}: {type(exc).__name__}: {exc}", file=sys.stderr)
         if isinstance(exc, (MlopsError, UsageError)):
             exc.__mlops_user_code__ = True  # type: ignore[attr-defined]

@@ -396,8 +396,8 @@ def _execute(
     except Exception as exc:  # the kernel did not start, or the engine broke
         outcome.status = RunStatus.FAILED
         outcome.error = f"{type(exc).__name__}: {_first_line(exc)}"
-    except KeyboardInterrupt:
-        run.end(RunStatus.KILLED, error="interrupted (KeyboardInterrupt)")
+    except KeyboardInterrupt as exc:
+        run.end_with(exc)
         raise
     if outcome.failure is not None:
         outcome.status = RunStatus.FAILED

@@ -156,8 +156,7 @@ def run_sweep(
         else:
             results = _on_processes(min(workers, len(points)), args, progress)
     except BaseException as exc:
-        status = RunStatus.KILLED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
-        parent.end(status, error=f"sweep stopped: {type(exc).__name__}: {exc}")
+        parent.end_with(exc, error=f"sweep stopped: {type(exc).__name__}: {exc}")
         raise
     order = {repr(sorted(p.items())): i for i, p in enumerate(points)}
     results.sort(key=lambda r: order.get(repr(sorted(r.params.items())), 0))

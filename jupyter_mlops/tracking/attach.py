@@ -68,8 +68,7 @@ class AttachedRun(Run):
             except MlopsError:
                 pass
         self._ended = True
-        while self in run_mod._active:
-            run_mod._active.remove(self)
+        run_mod.pop_run(self)
         return self._info
 
     def __repr__(self) -> str:
@@ -99,7 +98,7 @@ def attached_run() -> AttachedRun | None:
             _warn_once(run_id, f"pipeline run {run_id[:8]} is {info.status.value}; not attaching")
             return None
         run = AttachedRun(store, info)
-        run._steps = dict(run_store.last_steps(store, run_id))
+        run.resume_steps(run_store.last_steps(store, run_id))
         run_mod.track(run, make_active=False)
         _flush_after_each_cell(run)
         _attached = run
@@ -131,7 +130,7 @@ def claim(params: Mapping[str, str], tags: Mapping[str, str]) -> Run | None:
         run.log_params(kept)
     if tags:
         run.set_tags(tags)
-    run_mod._active.append(run)
+    run_mod.push_run(run)
     return run
 
 

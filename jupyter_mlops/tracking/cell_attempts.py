@@ -44,7 +44,7 @@ def start_fresh_run(
     finished: list[Run] = []
     # Only runs this kernel opened: a pipeline's run (attach.py) is the runner's to end,
     # and a new run inside it becomes its child.
-    for open_run in reversed(list(run_mod._active)):
+    for open_run in reversed(run_mod.open_runs()):
         if isinstance(open_run, AttachedRun):
             break
         if not open_run.ended:

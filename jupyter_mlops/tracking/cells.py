@@ -139,7 +139,7 @@ class CellCapture:
                 getattr(info, "cell_id", None) or None,
                 None,
             )
-            current = run_mod._active[-1] if run_mod._active else None
+            current = run_mod.innermost_run()
             if current is not None and not current.ended:
                 frame.runs.append(current)
             self._frames.append(frame)
@@ -168,7 +168,7 @@ class CellCapture:
             frame.count = getattr(result, "execution_count", None)
             if frame.cell_id is not None and frame.count is not None:
                 self._cell_ids[frame.count] = frame.cell_id
-            current = run_mod._active[-1] if run_mod._active else None
+            current = run_mod.innermost_run()
             runs = frame.runs
             if current is not None and not current.ended and current not in runs:
                 runs.append(current)
@@ -232,7 +232,7 @@ class CellCapture:
         self._unreported.append((run_id, why))
 
     def _hook_failed(self, exc: BaseException) -> None:
-        current = run_mod._active[-1] if run_mod._active else None
+        current = run_mod.innermost_run()
         self._stop(current.id if current is not None else "*", exc)
         try:
             self._report_failures()

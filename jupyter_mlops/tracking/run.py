@@ -19,6 +19,7 @@ import traceback
 import warnings
 import weakref
 from collections.abc import Mapping
+from types import TracebackType
 from typing import Any
 
 from .. import config
@@ -299,12 +300,48 @@ class Run:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.end(RunStatus.FINISHED)
-        elif issubclass(exc_type, KeyboardInterrupt):
-            self.end(RunStatus.KILLED, error="interrupted (KeyboardInterrupt)")
-        else:
-            self.end(RunStatus.FAILED, error="".join(traceback.format_exception(exc_type, exc, tb)))
+        if exc_type is not None and exc is None:
+            exc = exc_type()
+        self.end_with(exc, tb=tb)
+
+    def end_with(
+        self,
+        exc: BaseException | None,
+        *,
+        tb: TracebackType | None = None,
+        error: str | None = None,
+    ) -> RunInfo:
+        """End the run as the code it tracked ended: returned (None) or raised ``exc``.
+
+        The one mapping from an outcome to a status (see ``outcome_of``); ``error``
+        replaces the traceback in the record when the caller has a better message.
+        """
+        status, text = outcome_of(exc, tb)
+        return self.end(status, error=error if error is not None and exc is not None else text)
+
+    def resume_steps(self, steps: Mapping[str, int]) -> None:
+        """Continue counting steps after these (a run picked up by another process)."""
+        with self._lock:
+            self._steps = dict(steps)
+
+
+def outcome_of(
+    exc: BaseException | None, tb: TracebackType | None = None
+) -> tuple[RunStatus, str | None]:
+    """(status, error) of a run whose code returned (None) or raised ``exc``.
+
+    A KeyboardInterrupt or SystemExit is KILLED: the user or the process stopped
+    the work. Any other exception is FAILED with its traceback (``tb`` when
+    given, e.g. trimmed to the user's cell).
+    """
+    if exc is None:
+        return RunStatus.FINISHED, None
+    if isinstance(exc, KeyboardInterrupt):
+        return RunStatus.KILLED, "interrupted (KeyboardInterrupt)"
+    if isinstance(exc, SystemExit):
+        return RunStatus.KILLED, f"exited (SystemExit: {exc.code})"
+    trace = tb if tb is not None else exc.__traceback__
+    return RunStatus.FAILED, "".join(traceback.format_exception(type(exc), exc, trace))
 
 
 # -- process-wide bookkeeping -------------------------------------------------
@@ -343,6 +380,27 @@ def live_runs() -> list[Run]:
     return list(_live)
 
 
+def open_runs() -> list[Run]:
+    """The runs this process has open, outermost first (without the attached pipeline run)."""
+    return list(_active)
+
+
+def innermost_run() -> Run | None:
+    """The innermost run this process opened, without ``active_run``'s pipeline fallback."""
+    return _active[-1] if _active else None
+
+
+def push_run(run: Run) -> None:
+    """Make ``run`` the active run (innermost) of this process."""
+    _active.append(run)
+
+
+def pop_run(run: Run) -> None:
+    """``run`` is no longer among this process's open runs."""
+    while run in _active:
+        _active.remove(run)
+
+
 def track(run: Run, *, make_active: bool = True) -> None:
     """Keep ``run`` alive: heartbeats, periodic flushes, ended at exit."""
     _live.add(run)
@@ -358,8 +416,7 @@ def track(run: Run, *, make_active: bool = True) -> None:
 
 def _forget(run: Run) -> None:
     _live.discard(run)
-    while run in _active:
-        _active.remove(run)
+    pop_run(run)
 
 
 def _ensure_keeper() -> None:
@@ -432,8 +489,7 @@ def _end_all_at_exit() -> None:
             continue
         try:
             if _uncaught:
-                exc = _uncaught[-1]
-                run.end(RunStatus.FAILED, error="".join(traceback.format_exception(exc)))
+                run.end_with(_uncaught[-1])
             elif _in_kernel():
                 run.end(RunStatus.KILLED, error="killed: the kernel shut down with the run open")
             else:

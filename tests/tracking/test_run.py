@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -248,3 +249,33 @@ def test_store_outage_is_not_mistaken_for_bad_points(store, monkeypatch):
     run.end()
     assert _stored_points(store, run.id) == 100
     assert "mlops.rejected_points" not in mlops.get_run(run.id).tags
+
+
+@pytest.mark.parametrize(
+    ("exc", "status", "error"),
+    [
+        (None, "FINISHED", None),
+        (KeyboardInterrupt(), "KILLED", "interrupted (KeyboardInterrupt)"),
+        (SystemExit(3), "KILLED", "exited (SystemExit: 3)"),
+        (ValueError("bad input"), "FAILED", "ValueError: bad input"),
+    ],
+)
+def test_one_mapping_from_an_outcome_to_a_status(store, exc, status, error):
+    from jupyter_mlops.tracking.run import outcome_of
+
+    got_status, got_error = outcome_of(exc)
+    assert got_status == status
+    assert (got_error is None) if error is None else (error in got_error)
+    with pytest.raises(BaseException) if exc is not None else contextlib.nullcontext():
+        with mlops.start_run("outcome") as run:
+            if exc is not None:
+                raise exc
+    info = mlops.get_run(run.id).info
+    assert info.status == status
+    assert (info.error is None) if error is None else (error in info.error)
+
+
+def test_a_cell_run_that_exits_is_killed_like_any_run(ip):
+    ip.run_cell("%%mlops run leaving\nraise SystemExit(2)")  # IPython shows a SystemExit
+    (row,) = mlops.search_runs(filter="attributes.name = 'leaving'").itertuples()
+    assert row.status == "KILLED"

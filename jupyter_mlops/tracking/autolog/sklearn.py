@@ -20,7 +20,6 @@ import inspect
 import json
 import sys
 import threading
-import traceback
 import warnings
 from typing import Any
 
@@ -153,14 +152,13 @@ class SklearnAutolog:
             result = original(estimator, *args, **kwargs)
         except BaseException as exc:
             if own is not None:
-                status = RunStatus.KILLED if isinstance(exc, KeyboardInterrupt) else "FAILED"
-                own.end(status, error="".join(traceback.format_exception(exc)))
+                own.end_with(exc)
             raise
         try:
             self._safe(self._log_result, target, estimator, X, y, kwargs)
         finally:
             if own is not None:
-                own.end(RunStatus.FINISHED)
+                own.end_with(None)
         return result
 
     def _target_run(self, estimator) -> Run | None:
