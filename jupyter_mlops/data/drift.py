@@ -213,25 +213,8 @@ def compare_column(
         return _row(name, ref.kind, "skipped", note=f"no values in {side}", **base)
     small = base["n_reference"] <= SMALL_N and base["n_current"] <= SMALL_N
     chosen = _pick("categorical" if ref.kind == "categorical" else "numeric", method, small)
-    if isinstance(ref, NumericProfile):
-        assert isinstance(cur, NumericProfile)
-        if chosen == "ks" and (ref.values is None or cur.values is None):
-            chosen, note = "wasserstein", (note + "; " if note else "") + "too large for ks"
-        if chosen == "ks":
-            stat = ks_pvalue(ref, cur)
-        elif chosen == "wasserstein":
-            stat = wasserstein(ref, cur)
-        else:
-            stat = numeric_psi(ref, cur)
-    else:
-        assert isinstance(ref, CategoricalProfile) and isinstance(cur, CategoricalProfile)
-        _, rc, cc = category_table(ref, cur)
-        if chosen == "chisquare":
-            stat = chisquare_pvalue(rc, cc)
-        elif chosen == "jensenshannon":
-            stat = js_distance(rc, cc)
-        else:
-            stat = _psi(rc, cc)
+    chosen, stat, why = _statistic(chosen, ref, cur)
+    note = "; ".join(n for n in (note, why) if n)
     threshold = float(thresholds[chosen])
     drifted = stat < threshold if chosen in P_VALUE_METHODS else stat >= threshold
     return _row(
@@ -244,6 +227,26 @@ def compare_column(
         note=note,
         **base,
     )
+
+
+def _statistic(chosen: str, ref: ColumnProfile, cur: ColumnProfile) -> tuple[str, float, str]:
+    """(method used, statistic, note): ks falls back to wasserstein when values were not kept."""
+    if isinstance(ref, NumericProfile):
+        assert isinstance(cur, NumericProfile)
+        if chosen == "ks" and (ref.values is None or cur.values is None):
+            return "wasserstein", wasserstein(ref, cur), "too large for ks"
+        if chosen == "ks":
+            return chosen, ks_pvalue(ref, cur), ""
+        if chosen == "wasserstein":
+            return chosen, wasserstein(ref, cur), ""
+        return chosen, numeric_psi(ref, cur), ""
+    assert isinstance(ref, CategoricalProfile) and isinstance(cur, CategoricalProfile)
+    _, rc, cc = category_table(ref, cur)
+    if chosen == "chisquare":
+        return chosen, chisquare_pvalue(rc, cc), ""
+    if chosen == "jensenshannon":
+        return chosen, js_distance(rc, cc), ""
+    return chosen, _psi(rc, cc), ""
 
 
 # -- sides ---------------------------------------------------------------------------------

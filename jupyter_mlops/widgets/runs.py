@@ -67,6 +67,25 @@ class RunsView(View):
         self._selected: list[str] = []
         self._syncing = False
 
+        self._query_controls(experiment, filter)
+        tabs = self._result_controls(page_size)
+        if order_by:
+            self._set_order(order_by)
+        super().__init__(self._layout(tabs))
+        for box in (self.experiment_box, self.filter_box, self.order_box, self.descending):
+            box.observe(self._on_query, names="value")
+        self.prev_button.on_click(lambda _: self.prev_page())
+        self.next_button.on_click(lambda _: self.next_page())
+        self.refresh_button.on_click(lambda _: self.refresh(redraw=True))
+        self.selector.observe(self._on_select, names="value")
+        self.metric_box.observe(self._on_metrics, names="value")
+
+        self.refresh()
+        if select is None:
+            select = list(self.frame["run_id"][:3]) if not self.frame.empty else []
+        self.select(select, metrics=metrics)
+
+    def _query_controls(self, experiment: str | None, filter: str | None) -> None:
         experiments = [e.name for e in tracking.list_experiments()]
         if experiment is not None and experiment not in experiments:
             raise InvalidArgument(
@@ -93,6 +112,8 @@ class RunsView(View):
         self.refresh_button = w.Button(
             description="", icon="refresh", tooltip="query again", layout=w.Layout(width="40px")
         )
+
+    def _result_controls(self, page_size: int) -> w.Tab:
         self.page_label = w.HTML()
         self.message = w.HTML()
         self.table = w.HTML()
@@ -106,40 +127,26 @@ class RunsView(View):
         tabs = w.Tab(children=[self.curves, self.latest, self.diff])
         for i, name in enumerate(["metric curves", "latest metrics", "param diff"]):
             tabs.set_title(i, name)
-        if order_by:
-            self._set_order(order_by)
+        return tabs
 
-        super().__init__(
-            [
-                w.HBox([self.experiment_box, self.filter_box]),
-                w.HBox(
-                    [
-                        self.order_box,
-                        self.descending,
-                        self.prev_button,
-                        self.next_button,
-                        self.refresh_button,
-                        self.page_label,
-                    ]
-                ),
-                self.message,
-                self.table,
-                w.HBox([self.selector, self.metric_box]),
-                tabs,
-            ]
-        )
-        for box in (self.experiment_box, self.filter_box, self.order_box, self.descending):
-            box.observe(self._on_query, names="value")
-        self.prev_button.on_click(lambda _: self.prev_page())
-        self.next_button.on_click(lambda _: self.next_page())
-        self.refresh_button.on_click(lambda _: self.refresh(redraw=True))
-        self.selector.observe(self._on_select, names="value")
-        self.metric_box.observe(self._on_metrics, names="value")
-
-        self.refresh()
-        if select is None:
-            select = list(self.frame["run_id"][:3]) if not self.frame.empty else []
-        self.select(select, metrics=metrics)
+    def _layout(self, tabs: w.Tab) -> list[w.Widget]:
+        return [
+            w.HBox([self.experiment_box, self.filter_box]),
+            w.HBox(
+                [
+                    self.order_box,
+                    self.descending,
+                    self.prev_button,
+                    self.next_button,
+                    self.refresh_button,
+                    self.page_label,
+                ]
+            ),
+            self.message,
+            self.table,
+            w.HBox([self.selector, self.metric_box]),
+            tabs,
+        ]
 
     # -- queries -------------------------------------------------------------
     @property
