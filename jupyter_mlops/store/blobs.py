@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import fsspec
-
 from ..errors import InvalidArgument, NotFound
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
@@ -45,13 +43,38 @@ def check_digest(digest: str) -> str:
 
 
 class BlobStore:
+    """Blobs under ``root``: a local folder, or any fsspec URL (``s3://bucket/prefix``).
+
+    fsspec is imported on the first blob operation, not when the store opens:
+    commands that read only the database (``jupyter mlops runs list``) skip it.
+    """
+
     def __init__(self, root: str) -> None:
         self.url = root
-        self.fs, self.root = fsspec.core.url_to_fs(root)
-        self.root = self.root.rstrip("/")
-        self._local = "file" in (
-            self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
+        scheme = root.split("://", 1)[0] if "://" in root else "file"
+        self._local = scheme in ("file", "local")
+        self._fs = None
+        self._root = (
+            os.path.abspath(root.split("://", 1)[-1]).replace(os.sep, "/").rstrip("/")
+            if self._local
+            else None
         )
+
+    @property
+    def fs(self):
+        if self._fs is None:
+            import fsspec
+
+            self._fs, root = fsspec.core.url_to_fs(self.url)
+            if self._root is None:
+                self._root = root.rstrip("/")
+        return self._fs
+
+    @property
+    def root(self) -> str:
+        if self._root is None:
+            self.fs  # noqa: B018 - resolves the root of a remote URL
+        return self._root
 
     def path(self, digest: str) -> str:
         check_digest(digest)
