@@ -226,6 +226,12 @@ def test_deeply_nested_json_is_a_400(served):
     assert status == 400 and "nested" in body["error"]
     status, body = client.call("POST", "/predict", {"columns": {"x": [[[[[[1]]]]]]}})
     assert status == 400
+    for depth in (900, 960, 990, 999):  # parsed, but nearly at the limit when handled
+        value = b"[" * depth + b"]" * depth
+        status, body = client.call(
+            "POST", "/predict", b'[{"mean radius": ' + value + b"}]", raw=True
+        )
+        assert status == 400, depth
     assert client.call("GET", "/health")[0] == 200
 
 
