@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import tornado.web
@@ -12,55 +11,6 @@ import jupyter_mlops as mlops  # the core, loaded on first request: the server s
 
 from ..errors import InvalidArgument
 from .base import MlopsHandler, route
-
-TOP_CATEGORIES = 20
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-
-
-def _finite(value: Any) -> Any:
-    return value if not isinstance(value, float) or math.isfinite(value) else None
-
-
-def column_summary(profile: Any) -> dict[str, Any]:
-    """What the panel shows of one column profile (the sketches stay on the server)."""
-    summary: dict[str, Any] = {
-        "kind": profile.kind,
-        "count": profile.count,
-        "missing": profile.missing,
-    }
-    if profile.kind == "categorical":
-        summary.update(
-            distinct=profile.distinct,
-            exact=profile.exact,
-            top=[[v, c] for v, c in profile.counts[:TOP_CATEGORIES]],
-            other=profile.other + sum(c for _, c in profile.counts[TOP_CATEGORIES:]),
-        )
-        return summary
-    quantiles = profile.quantiles(list(QUANTILES)) if profile.n else []
-    summary.update(
-        mean=_finite(profile.mean),
-        std=_finite(profile.std),
-        min=_finite(profile.min),
-        max=_finite(profile.max),
-        quantiles={f"p{round(q * 100)}": _finite(float(v)) for q, v in zip(QUANTILES, quantiles)},
-        edges=list(profile.edges),
-        hist=list(profile.hist),  # underflow, one count per bin, overflow
-    )
-    return summary
-
-
-def snapshot_detail(ref: str) -> dict[str, Any]:
-    info = mlops.get_snapshot(ref)
-    profile = mlops.get_profile(info)
-    return {
-        "snapshot": info.to_dict(),
-        "profile": {
-            "n_rows": profile.n_rows,
-            "types": dict(profile.types),
-            "columns": {name: column_summary(p) for name, p in profile.columns.items()},
-        },
-        "runs": mlops.runs_of_snapshot(info),
-    }
 
 
 def drift_between(reference: str, current: str, column: str | None) -> dict[str, Any]:
@@ -92,7 +42,9 @@ class SnapshotHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, ref: str) -> None:
-        self.reply(await self.call(snapshot_detail, ref))
+        from ..data.summary import snapshot_summary
+
+        self.reply(await self.call(snapshot_summary, ref))
 
 
 class DriftHandler(MlopsHandler):

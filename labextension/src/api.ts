@@ -142,7 +142,8 @@ export interface IMetricSeries {
   steps: number[];
   timestamps: number[];
   values: (number | null)[];
-  figure?: IFigure;
+  /** The core's figure of the series. */
+  figure: IFigure;
 }
 
 export interface IEvent {
@@ -196,6 +197,8 @@ export interface IColumnSummary {
   distinct?: number;
   top?: [unknown, number][];
   other?: number;
+  /** The core's figure of this column's profile (histogram or top values), if it has one. */
+  figure?: IFigure | null;
 }
 
 export interface ISnapshotDetail {
@@ -212,6 +215,8 @@ export interface IDriftReport {
   drift_share: number;
   n_columns: number;
   n_drifted: number;
+  /** The rule next to the verdict, e.g. "3 of 12 columns drifted, dataset drift needs 50%". */
+  rule: string;
   columns: { column: string; method: string; statistic: number | null; drifted: boolean }[];
   figure: IFigure;
   column: string | null;

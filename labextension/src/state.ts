@@ -2,7 +2,7 @@
  * State logic of the side panel, free of React and JupyterLab so that jest
  * tests it directly.
  */
-import type { IEvent, IFigure, IMetricSeries, IRunRow, IRunsPage } from './api';
+import type { IEvent, IRunRow, IRunsPage } from './api';
 
 declare const require: (path: string) => { version: string };
 
@@ -155,26 +155,6 @@ export function formatValue(value: number | null | undefined): string {
   return Math.abs(value) >= 1e5 || Math.abs(value) < 1e-3 ? value.toExponential(3) : value.toPrecision(4);
 }
 
-/** A plotly figure of one or more metric series (one line per series, steps on x). */
-export function metricFigure(series: IMetricSeries[]): IFigure {
-  return {
-    data: series.map(s => ({
-      type: 'scatter',
-      mode: s.steps.length > 1 ? 'lines' : 'markers',
-      name: series.length > 1 ? `${s.key} (${s.run_id.slice(0, 8)})` : s.key,
-      x: s.steps,
-      y: s.values
-    })),
-    layout: {
-      margin: { l: 40, r: 10, t: 24, b: 30 },
-      height: 220,
-      xaxis: { title: { text: 'step' } },
-      showlegend: series.length > 1,
-      title: { text: series.length === 1 ? series[0].key : '' }
-    }
-  };
-}
-
 /** Merge newly fetched events (newest first) into the known ones, without duplicates. */
 export function mergeEvents(known: IEvent[], fresh: IEvent[], keep = 200): IEvent[] {
   const seen = new Set(known.map(e => e.id));
@@ -196,36 +176,6 @@ export function aliasMoveProblem(version: string, reason: string): string | null
     return 'say why the alias moves (it is recorded in the events)';
   }
   return null;
-}
-
-/** A bar chart of a numeric column's stored histogram (underflow and overflow bins dropped). */
-export function histogramFigure(column: string, edges: number[], hist: number[]): IFigure {
-  const inner = hist.slice(1, hist.length - 1);
-  const centers = inner.map((_, i) => (edges[i] + edges[i + 1]) / 2);
-  const widths = inner.map((_, i) => edges[i + 1] - edges[i]);
-  return {
-    data: [{ type: 'bar', x: centers, y: inner, width: widths, name: column }],
-    layout: {
-      margin: { l: 40, r: 10, t: 24, b: 30 },
-      height: 200,
-      title: { text: column },
-      bargap: 0
-    }
-  };
-}
-
-/** A bar chart of a categorical column's most frequent values. */
-export function categoriesFigure(column: string, top: [unknown, number][], other = 0): IFigure {
-  const labels = top.map(([v]) => String(v));
-  const counts = top.map(([, c]) => c);
-  if (other > 0) {
-    labels.push('(other)');
-    counts.push(other);
-  }
-  return {
-    data: [{ type: 'bar', x: labels, y: counts, name: column }],
-    layout: { margin: { l: 40, r: 10, t: 24, b: 60 }, height: 200, title: { text: column } }
-  };
 }
 
 /** The reference and current snapshot a drift view starts with: the two newest versions of a name. */

@@ -6,7 +6,6 @@ import {
   formatDuration,
   formatValue,
   mergeEvents,
-  metricFigure,
   newestEventId,
   nextPage,
   pageLabel,
@@ -125,20 +124,6 @@ test('durations and values are readable', () => {
   expect(formatValue(1234567.5)).toBe('1.235e+6');
 });
 
-test('a metric figure has one line per series with steps on x', () => {
-  const fig = metricFigure([
-    { run_id: 'r1234567890', key: 'loss', steps: [0, 1, 2], timestamps: [0, 0, 0], values: [3, 2, null] }
-  ]);
-  expect(fig.data).toHaveLength(1);
-  expect(fig.data[0]).toMatchObject({ x: [0, 1, 2], y: [3, 2, null], mode: 'lines', name: 'loss' });
-  const two = metricFigure([
-    { run_id: 'aaaaaaaaaa', key: 'acc', steps: [0], timestamps: [0], values: [1] },
-    { run_id: 'bbbbbbbbbb', key: 'acc', steps: [0], timestamps: [0], values: [2] }
-  ]);
-  expect(two.data.map(d => d.name)).toEqual(['acc (aaaaaaaa)', 'acc (bbbbbbbb)']);
-  expect(two.layout.showlegend).toBe(true);
-});
-
 test('events merge newest first without duplicates, bounded', () => {
   const merged = mergeEvents([event(3), event(2)], [event(5), event(3), event(4)]);
   expect(merged.map(e => e.id)).toEqual([5, 4, 3, 2]);
@@ -153,19 +138,7 @@ test('moving an alias needs a version and a reason', () => {
   expect(aliasMoveProblem('3', 'better recall on holdout')).toBeNull();
 });
 
-import { categoriesFigure, defaultDriftPair, histogramFigure, jobDone, parseParams } from '../src/state';
-
-test('histogram figure drops the underflow/overflow bins and centres the bars', () => {
-  const fig = histogramFigure('x', [0, 1, 2], [5, 3, 4, 6]);
-  expect(fig.data[0]).toMatchObject({ type: 'bar', x: [0.5, 1.5], y: [3, 4], width: [1, 1] });
-});
-
-test('categories figure adds the other bucket', () => {
-  const fig = categoriesFigure('c', [['a', 3], ['b', 2]], 4);
-  expect(fig.data[0].x).toEqual(['a', 'b', '(other)']);
-  expect(fig.data[0].y).toEqual([3, 2, 4]);
-  expect(categoriesFigure('c', [['a', 1]]).data[0].x).toEqual(['a']);
-});
+import { defaultDriftPair, jobDone, parseParams } from '../src/state';
 
 test('the default drift pair is the two newest versions of one name', () => {
   const refs = [

@@ -66,7 +66,7 @@ export function DriftSection(): JSX.Element {
         <div aria-label="Drift report">
           <div className={report.drifted ? 'jp-mlops-error' : 'jp-mlops-ok'} role="status">
             {report.reference} → {report.current}: {report.drifted ? 'DRIFTED' : 'no drift'} (
-            {report.n_drifted} of {report.n_columns} columns)
+            {report.rule})
           </div>
           <Plot figure={report.figure} label="drift figure" />
           <table className="jp-mlops-table">

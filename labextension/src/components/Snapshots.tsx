@@ -1,7 +1,7 @@
 import React, { useEffect, useState } from 'react';
 
 import { IColumnSummary, ISnapshotDetail } from '../api';
-import { categoriesFigure, formatValue, histogramFigure } from '../state';
+import { formatValue } from '../state';
 import { ErrorLine, formatTime, KeyValues, useModel, useResource } from './common';
 import { Plot } from './Plot';
 
@@ -55,12 +55,7 @@ export function SnapshotsSection(): JSX.Element {
 function ColumnProfile(props: { name: string; column: IColumnSummary }): JSX.Element {
   const c = props.column;
   const numeric = c.kind !== 'categorical';
-  const figure =
-    numeric && c.edges && c.hist && c.edges.length > 1
-      ? histogramFigure(props.name, c.edges, c.hist)
-      : !numeric && c.top
-        ? categoriesFigure(props.name, c.top, c.other ?? 0)
-        : null;
+  const figure = c.figure ?? null; // drawn by the core, like every figure of the panel
   const values: Record<string, unknown> = numeric
     ? {
         kind: c.kind,
