@@ -13,7 +13,6 @@ from typing import Any
 from ._version import __version__
 from .errors import Conflict, InvalidArgument, MlopsError, NoActiveRun, NotFound, StoreError
 from .store import get_store
-from .store.entities import RunStatus
 from .tracking import *  # noqa: F403
 from .tracking import __all__ as _tracking_all
 
@@ -23,7 +22,6 @@ __all__ = [
     "MlopsError",
     "NoActiveRun",
     "NotFound",
-    "RunStatus",
     "StoreError",
     "__version__",
     "get_store",

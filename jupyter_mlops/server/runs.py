@@ -11,10 +11,7 @@ from jupyter_server.auth.decorator import authorized
 
 from .. import tracking
 from ..errors import InvalidArgument
-from ..store import get_store
-from ..store import runs as run_store
 from ..tracking import figures
-from ..tracking.validation import check_key, tag_to_text
 from .base import MAX_PAGE, MlopsHandler, route
 
 DEFAULT_PAGE = 50
@@ -112,17 +109,6 @@ class RunHandler(MlopsHandler):
         )
 
 
-def set_run_tags(run_id: str, tags: Any) -> dict[str, str]:
-    """Set tags on any run (a finished one too): review notes, labels from the panel."""
-    if not isinstance(tags, dict) or not tags:
-        raise InvalidArgument("tags", "a non-empty JSON object of tag names to values", tags)
-    checked = {check_key(k, "tag key"): tag_to_text(k, v) for k, v in tags.items()}
-    store = get_store()
-    run_id = run_store.get_run_info(store, run_id).run_id
-    run_store.set_tags(store, run_id, checked)
-    return tracking.get_run(run_id).tags
-
-
 class RunTagsHandler(MlopsHandler):
     """``POST /mlops/api/runs/<id>/tags`` with ``{"tags": {"key": "value"}}``."""
 
@@ -130,7 +116,7 @@ class RunTagsHandler(MlopsHandler):
     @authorized
     async def post(self, run_id: str) -> None:
         body = self.json_body()
-        self.reply({"tags": await self.call(set_run_tags, run_id, body.get("tags"))})
+        self.reply({"tags": await self.call(tracking.set_run_tags, run_id, body.get("tags"))})
 
 
 def metric_series(run_id: str, key: str) -> dict[str, Any]:

@@ -10,14 +10,15 @@ import importlib
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
-from sqlalchemy.engine import make_url
 
+from .. import tracking
 from .._version import __version__
-from ..store import get_store
 from .base import MlopsHandler, route
 
-# Optional parts of the core, and the public function each needs.
+# Parts of the core the panel has a tab for, and the public function each needs.
 FEATURES = {
+    "runs": ("jupyter_mlops.tracking", "search_runs"),
+    "events": ("jupyter_mlops.tracking", "list_events"),
     "snapshots": ("jupyter_mlops.data", "list_snapshots"),
     "drift": ("jupyter_mlops.data", "drift"),
     "models": ("jupyter_mlops.registry", "list_models"),
@@ -26,23 +27,13 @@ FEATURES = {
 
 
 def available_features() -> dict[str, bool]:
-    found = {"runs": True, "events": True}
+    found = {}
     for feature, (module, name) in FEATURES.items():
         try:
             found[feature] = hasattr(importlib.import_module(module), name)
         except ImportError:
             found[feature] = False
     return found
-
-
-def store_summary() -> dict[str, str]:
-    store = get_store()
-    url = make_url(store.tracking_uri)
-    return {
-        "tracking_uri": url.render_as_string(hide_password=True),
-        "backend": url.get_backend_name(),
-        "blob_root": str(store.blobs.url),
-    }
 
 
 class SettingsHandler(MlopsHandler):
@@ -53,7 +44,7 @@ class SettingsHandler(MlopsHandler):
             {
                 "version": __version__,
                 "api": "mlops/api",
-                "store": await self.call(store_summary),
+                "store": await self.call(tracking.store_info),
                 "features": available_features(),
                 "refresh_interval": self.settings.get("mlops_refresh_interval"),
             }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 from .entities import EventInfo
 from .identity import current_user
 from .schema import Event
+
+if TYPE_CHECKING:
+    from . import Store
 
 
 def record_event(
@@ -46,8 +49,18 @@ def list_events(
     kind: str | None = None,
     limit: int | None = None,
     offset: int = 0,
+    after_id: int | None = None,
 ) -> list[EventInfo]:
-    stmt = select(Event).order_by(Event.id.desc())
+    """Events newest first; ``kind`` may end in ``*`` (``model.alias_*``).
+
+    With ``after_id`` the page is the ``limit`` events right after that id
+    (the oldest ones first, then listed newest first), so a client that polls
+    with the newest id it holds gets every event, however many arrived.
+    """
+    oldest_first = after_id is not None
+    stmt = select(Event).order_by(Event.id.asc() if oldest_first else Event.id.desc())
+    if after_id is not None:
+        stmt = stmt.where(Event.id > after_id)
     if entity_type is not None:
         stmt = stmt.where(Event.entity_type == entity_type)
     if entity_id is not None:
@@ -58,16 +71,24 @@ def list_events(
         stmt = stmt.offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
-    return [
-        EventInfo(
-            id=e.id,
-            timestamp=e.timestamp,
-            kind=e.kind,
-            entity_type=e.entity_type,
-            entity_id=e.entity_id,
-            user=e.user,
-            reason=e.reason,
-            payload=dict(e.payload or {}),
-        )
-        for e in session.scalars(stmt)
-    ]
+    events = [_event_info(e) for e in session.scalars(stmt)]
+    return events[::-1] if oldest_first else events
+
+
+def read_events(store: Store, **filters: Any) -> list[EventInfo]:
+    """``list_events`` in its own read transaction (the filters are its keyword arguments)."""
+    with store.db.session() as s:
+        return list_events(s, **filters)
+
+
+def _event_info(e: Event) -> EventInfo:
+    return EventInfo(
+        id=e.id,
+        timestamp=e.timestamp,
+        kind=e.kind,
+        entity_type=e.entity_type,
+        entity_id=e.entity_id,
+        user=e.user,
+        reason=e.reason,
+        payload=dict(e.payload or {}),
+    )

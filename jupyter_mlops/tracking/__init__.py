@@ -1,5 +1,6 @@
 """Experiment tracking: runs, params, metrics, artifacts and what a run captured."""
 
+from ..store.entities import RunStatus
 from .api import (
     collect_garbage,
     count_runs,
@@ -19,18 +20,22 @@ from .api import (
     log_params,
     restore_run,
     search_runs,
+    set_run_tags,
     set_tag,
     set_tags,
     start_run,
+    store_info,
 )
 from .autolog import autolog
 from .cell_attempts import attempts, compare_attempts
 from .cells import history as cell_history
 from .cells import run_cells
+from .events import list_events
 from .run import Run, active_run
 
 __all__ = [
     "Run",
+    "RunStatus",
     "active_run",
     "attempts",
     "autolog",
@@ -45,6 +50,7 @@ __all__ = [
     "get_run",
     "last_run",
     "list_artifacts",
+    "list_events",
     "list_experiments",
     "load_artifact",
     "log_artifact",
@@ -55,7 +61,9 @@ __all__ = [
     "restore_run",
     "run_cells",
     "search_runs",
+    "set_run_tags",
     "set_tag",
     "set_tags",
     "start_run",
+    "store_info",
 ]

@@ -17,6 +17,8 @@ from ..store import Store, gc, get_store, lifecycle
 from ..store import runs as run_store
 from ..store.entities import ArtifactInfo, ExperimentInfo, RunData, RunStatus
 from ..store.identity import current_host
+from ..store.info import StoreInfo
+from ..store.info import describe as describe_store
 from . import attach, capture
 from .run import Run, active_run, require_active_run, track
 from .search import count_runs as _count_runs
@@ -157,12 +159,37 @@ def log_artifact(
     return require_active_run().log_artifact(path_or_bytes, name)
 
 
-def set_tag(key: str, value: Any) -> None:
-    require_active_run().set_tag(key, value)
+def set_tag(key: str, value: Any, *, run_id: str | None = None) -> None:
+    """Tag the active run, or with ``run_id`` any run (see ``set_run_tags``)."""
+    set_tags({key: value}, run_id=run_id)
 
 
-def set_tags(tags: Mapping[str, Any]) -> None:
-    require_active_run().set_tags(tags)
+def set_tags(tags: Mapping[str, Any], *, run_id: str | None = None) -> None:
+    """Tag the active run, or with ``run_id`` any run (see ``set_run_tags``)."""
+    if run_id is None:
+        require_active_run().set_tags(tags)
+    else:
+        set_run_tags(run_id, tags)
+
+
+def set_run_tags(run_id: str, tags: Mapping[str, Any]) -> dict[str, str]:
+    """Set tags on any run by id or unique prefix, a finished one too; returns all its tags.
+
+    For review notes and labels added after the fact (the side panel, a
+    pipeline marking the run it verifies). Existing keys are overwritten.
+    """
+    if not isinstance(tags, Mapping) or not tags:
+        raise InvalidArgument("tags", "a non-empty mapping of tag names to values", tags)
+    checked = {check_key(k, "tag key"): tag_to_text(k, v) for k, v in tags.items()}
+    store = get_store()
+    full_id = run_store.get_run_info(store, run_id).run_id
+    run_store.set_tags(store, full_id, checked)
+    return get_run(full_id).tags
+
+
+def store_info() -> StoreInfo:
+    """The store in use: backend, tracking URI and blob root (passwords masked), read-only."""
+    return describe_store(get_store())
 
 
 def _flush_if_live(run_id: str) -> None:

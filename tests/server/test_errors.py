@@ -95,14 +95,14 @@ async def test_a_nul_in_a_notebook_path_is_400(api, mlops_home, notebook):
 
 
 async def test_a_store_fault_is_503_with_what_to_do(api, mlops_home, monkeypatch):
-    from jupyter_mlops.server import runs as runs_handlers
+    from jupyter_mlops.store import runs as run_store
 
     run = seed_runs(1)[0]
 
     def broken(*args, **kwargs):
         raise StoreError("store operation failed and was rolled back: disk I/O error")
 
-    monkeypatch.setattr(runs_handlers.run_store, "set_tags", broken)
+    monkeypatch.setattr(run_store, "set_tags", broken)
     status, reply = await api(f"runs/{run}/tags", method="POST", body={"tags": {"a": "b"}})
     assert status == 503, reply
     assert reply["error"] == "StoreError"

@@ -45,3 +45,22 @@ async def test_events_bad_limit_is_400(api, mlops_home):
     status, body = await api("events", params={"limit": "-3"})
     assert status == 400
     assert "limit" in body["message"]
+
+
+async def test_polling_after_id_gets_every_event_when_more_than_a_page_arrived(api, mlops_home):
+    add_events(3)
+    _, first = await api("events", params={"limit": 100})  # the panel's first poll
+    newest = max(e["id"] for e in first["events"])
+    add_events(250, kind="run.finished", entity="run")  # more than a page between two polls
+    seen: list[int] = []
+    while True:  # each later poll asks for what came after the newest event it holds
+        status, body = await api("events", params={"limit": 100, "after_id": newest})
+        assert status == 200 and len(body["events"]) <= 100
+        if not body["events"]:
+            break
+        ids = [e["id"] for e in body["events"]]
+        assert min(ids) > newest
+        seen += ids
+        newest = max(ids)
+    assert len(seen) == 250 == len(set(seen))
+    assert sorted(seen) == list(range(min(seen), min(seen) + 250))

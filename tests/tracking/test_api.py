@@ -335,3 +335,53 @@ def test_count_runs_for_paging(any_store):
     assert mlops.count_runs(experiment="count", filter="params.i >= 3") == 2
     pages = [mlops.search_runs(limit=2, offset=o)["name"].tolist() for o in (0, 2, 4)]
     assert pages == [["c4", "c3"], ["c2", "c1"], ["c0"]]
+
+
+def test_tags_on_any_run_by_id_after_it_ended(any_store):
+    with mlops.start_run("tagged", experiment="exp", tags={"team": "a"}) as run:
+        pass
+    with mlops.start_run("other", experiment="exp") as other:
+        pass
+    tags = mlops.set_run_tags(run.id[:8], {"review": "ok", "team": "b"})  # a unique prefix works
+    assert tags == {"review": "ok", "team": "b"} == mlops.get_run(run.id).tags
+    mlops.set_tags({"label": 3}, run_id=run.id)
+    mlops.set_tag("checked", True, run_id=run.id)
+    assert mlops.get_run(run.id).tags == {
+        "review": "ok",
+        "team": "b",
+        "label": "3",
+        "checked": "True",
+    }
+    assert mlops.get_run(other.id).tags == {}
+    assert mlops.active_run() is None  # no run was opened to set them
+
+
+def test_tags_by_id_refuse_bad_input_and_write_nothing(any_store):
+    with mlops.start_run("tagged", experiment="exp") as run:
+        pass
+    for tags, argument in [("x", "tags"), ({}, "tags"), ({"ok": 1, "bad\\key": "v"}, "tag key")]:
+        with pytest.raises(InvalidArgument, match=argument):
+            mlops.set_run_tags(run.id, tags)
+    assert mlops.get_run(run.id).tags == {}
+    with pytest.raises(NotFound):
+        mlops.set_run_tags("ffffffffffff", {"a": "b"})
+    with pytest.raises(NoActiveRun):
+        mlops.set_tags({"a": "b"})
+
+
+def test_store_info_describes_the_store_in_use(any_store):
+    info = mlops.store_info()
+    assert info.backend == any_store.db.engine.url.get_backend_name()
+    assert info.blob_root == str(any_store.blobs.url)
+    assert info.read_only is False
+    if any_store.db.engine.url.password:
+        assert any_store.db.engine.url.password not in info.tracking_uri
+    else:
+        assert info.tracking_uri == any_store.tracking_uri
+
+
+def test_run_status_comes_from_the_core():
+    from jupyter_mlops.tracking import RunStatus
+
+    assert mlops.RunStatus is RunStatus
+    assert RunStatus.parse("finished") is RunStatus.FINISHED
