@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import inspect
-import io
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,40 +23,7 @@ from typing import Any
 from IPython.core.error import UsageError
 
 from ..errors import MlopsError
-
-
-class Word(str):
-    """One argument of a magic line; ``quoted`` says whether any part of it was in quotes."""
-
-    quoted: bool = False
-
-
-def split_line(line: str) -> list[Word]:
-    """Split like a POSIX shell, without backslash escapes; an unbalanced quote is a UsageError."""
-    stream = io.StringIO(line)
-    lex = shlex.shlex(stream, posix=True)
-    lex.whitespace_split = True
-    lex.commenters = ""
-    lex.escape = ""
-    words: list[Word] = []
-    start = 0
-    while True:
-        try:
-            token = lex.get_token()
-        except ValueError:
-            quote = lex.state
-            raise UsageError(
-                f"unbalanced {quote} in {line.strip()!r}: close the quote, or wrap a "
-                'word holding a quote character in the other kind ("it\'s")'
-            ) from None
-        if token is None:
-            return words
-        end = stream.tell()
-        word = Word(token)
-        raw = line[start:end]
-        word.quoted = '"' in raw or "'" in raw
-        words.append(word)
-        start = end
+from ..text_args import Word, split_line
 
 
 def quoting(word: str) -> tuple[str, bool]:

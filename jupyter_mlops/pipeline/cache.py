@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
-
 from ..store import get_store
-from ..store.entities import RunStatus
-from ..store.schema import Run as RunRow
-from ..store.schema_pipeline import PipelineCache
+from ..store import pipelines as pipeline_store
 
 
 def cache_key(notebook: bytes, params: Mapping[str, Any], inputs: Sequence[str]) -> str:
@@ -32,26 +27,14 @@ def cache_key(notebook: bytes, params: Mapping[str, Any], inputs: Sequence[str])
 
 def lookup(key: str) -> str | None:
     """The id of a FINISHED run recorded under ``key``, or None."""
-    with get_store().db.session() as s:
-        row = s.execute(
-            select(PipelineCache.run_id, RunRow.status)
-            .join(RunRow, RunRow.run_id == PipelineCache.run_id)
-            .where(PipelineCache.key == key)
-        ).first()
-    if row is None or row[1] != RunStatus.FINISHED.value:
-        return None
-    return row[0]
+    return pipeline_store.cached_run(get_store(), key)
 
 
 def record(key: str, pipeline: str, run_id: str) -> None:
     """Remember ``run_id`` as the successful run for ``key`` (replacing an older one)."""
-    with get_store().db.session(write=True) as s:
-        s.execute(delete(PipelineCache).where(PipelineCache.key == key))
-        s.add(PipelineCache(key=key, pipeline=pipeline, run_id=run_id, created_at=time.time()))
+    pipeline_store.cache_run(get_store(), key, pipeline, run_id)
 
 
 def forget(pipeline: str) -> int:
     """Drop every cached run of ``pipeline``; returns how many were dropped."""
-    with get_store().db.session(write=True) as s:
-        result = s.execute(delete(PipelineCache).where(PipelineCache.pipeline == pipeline))
-        return result.rowcount or 0
+    return pipeline_store.forget_cached_runs(get_store(), pipeline)

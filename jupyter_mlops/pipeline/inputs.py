@@ -3,34 +3,26 @@
 The data feature records which snapshots a run read (its lineage). Promotion
 declares those as the pipeline's inputs; the run cache keys on the fingerprint
 of each input's newest version, so a new version of an input data set makes
-the next ``pipeline run`` execute again. When the data feature is not
-available, inputs are declared empty and only the notebook and the parameters
-key the cache.
+the next ``pipeline run`` execute again. An input no longer in the store
+(deleted or renamed) keys the cache by the fingerprint it was declared with;
+any other store error reaches the caller.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
+from ..errors import NotFound
 from .spec import InputSpec
-
-log = logging.getLogger(__name__)
 
 
 def origin_inputs(run_id: str | None) -> list[InputSpec]:
     """The snapshots ``run_id`` read, as declared inputs (empty when unknown)."""
     if not run_id:
         return []
-    try:
-        from ..data import snapshots_of_run
-    except ImportError:
-        return []
-    try:
-        found = snapshots_of_run(run_id)
-    except Exception as exc:  # lineage is a bonus: promotion must not fail on it
-        log.warning("could not read the inputs of run %s: %s", run_id[:8], exc)
-        return []
+    from .. import data  # imported when used: `import jupyter_mlops.pipeline` stays light
+
+    found = data.snapshots_of_run(run_id)
     seen: dict[str, InputSpec] = {}
     for snap in found:
         seen.setdefault(snap.name, InputSpec(snap.name, snap.version, snap.fingerprint))
@@ -47,11 +39,9 @@ def current_fingerprints(inputs: Sequence[InputSpec]) -> list[str]:
 
 
 def _latest_fingerprint(name: str) -> str | None:
+    from .. import data
+
     try:
-        from ..data import get_snapshot
-    except ImportError:
-        return None
-    try:
-        return get_snapshot(f"{name}@latest").fingerprint
-    except Exception:  # a deleted or renamed input: fall back to the declared fingerprint
+        return data.get_snapshot(f"{name}@latest").fingerprint
+    except NotFound:  # a deleted or renamed input: fall back to the declared fingerprint
         return None

@@ -18,16 +18,16 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from sqlalchemy import select
 
 from ..store import get_store
+from ..store import pipelines as pipeline_store
 from ..store import runs as run_store
-from ..store.schema import Run as RunRow
+from ..store.entities import RunInfo
+from ..text_args import split_line
 from . import catalog, inputs
 from .params import (
     ParamSpec,
@@ -37,7 +37,7 @@ from .params import (
     parse_parameters,
     render_cell,
 )
-from .runner import _sha, read_notebook
+from .runner import read_notebook
 from .spec import PIPELINES_DIR, Gate, PipelineSpec, check_pipeline_name, load_spec
 
 DROP_TAGS = ("exploration", "skip")
@@ -165,7 +165,7 @@ def _parameters(cells: list, dropped: list[DroppedCell]) -> tuple[str, list[Para
             if not m:
                 rest.append(line)
                 continue
-            for token in shlex.split(m.group(1)):
+            for token in split_line(m.group(1)):
                 if token.startswith("-"):
                     continue
                 name, value = parse_assignment(token)
@@ -196,7 +196,7 @@ def _parameters(cells: list, dropped: list[DroppedCell]) -> tuple[str, list[Para
     return "none", [], out
 
 
-def _origin_runs(notebook: Path, run: str | None) -> list[str]:
+def _origin_runs(notebook: Path, run: str | None) -> list[RunInfo]:
     """The runs the pipeline will reproduce, in the order the notebook opened them.
 
     The notebook's top-level runs from its newest session (one kernel: same
@@ -204,38 +204,56 @@ def _origin_runs(notebook: Path, run: str | None) -> list[str]:
     ``run``, that run and the top-level runs its session opened after it. The
     first is the origin run: the one the pipeline run itself stands for.
     """
-    store = get_store()
-    with store.db.session() as s:
-        query = select(RunRow).where(
-            RunRow.source_path == str(notebook), RunRow.parent_run_id.is_(None)
-        )
-        if run:
-            chosen = s.get(RunRow, run_store.resolve_run_id(s, run))
-        else:
-            chosen = s.scalars(query.order_by(RunRow.start_time.desc()).limit(1)).first()
-        if chosen is None:
-            return []
-        if chosen.source_path != str(notebook) or chosen.parent_run_id is not None:
-            return [chosen.run_id]
-        session = s.scalars(
-            query.where(RunRow.host == chosen.host, RunRow.pid == chosen.pid).order_by(
-                RunRow.start_time
-            )
-        ).all()
+    chosen, session = pipeline_store.notebook_session_runs(get_store(), str(notebook), run)
+    if chosen is None:
+        return []
+    if not session:  # a run of another notebook, or a child run: it alone
+        return [chosen]
     if run:
-        return [r.run_id for r in session if r.start_time >= chosen.start_time]
+        return [r for r in session if r.start_time >= chosen.start_time]
     first = max(i for i, r in enumerate(session) if r.name == session[0].name)
-    return [r.run_id for r in session[first:]]
+    return session[first:]
 
 
-def _origin_note(runs: list[str]) -> str | None:
+@dataclass(frozen=True)
+class _Origin:
+    """What promotion takes from the origin runs (``runs[0]`` is the origin run)."""
+
+    runs: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = ()
+    artifacts: tuple[str, ...] = ()
+    experiment: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def run_id(self) -> str | None:
+        return self.runs[0] if self.runs else None
+
+
+def _origin(notebook: Path, run: str | None) -> _Origin:
+    runs = _origin_runs(notebook, run)
+    if not runs:
+        return _Origin(
+            notes=("no run of this notebook found: verify needs an origin run (use --run)",)
+        )
+    data = run_store.get_run_data(get_store(), runs[0].run_id)
+    return _Origin(
+        runs=tuple(r.run_id for r in runs),
+        metrics=tuple(data.metrics),
+        artifacts=tuple(a.name for a in data.artifacts),
+        experiment=data.info.experiment,
+        notes=_origin_notes(runs),
+    )
+
+
+def _origin_notes(runs: list[RunInfo]) -> tuple[str, ...]:
     if len(runs) < 2:
-        return None
-    names = [run_store.get_run_info(get_store(), r).name for r in runs]
+        return ()
+    names = [r.name for r in runs]
     return (
         f"the notebook opened {len(runs)} top-level runs ({', '.join(names)}); the pipeline "
         f"run stands for the first, {names[0]!r}, and verify compares each run with the one "
-        "the pipeline opens in its place (--run RUN_ID starts from another run)"
+        "the pipeline opens in its place (--run RUN_ID starts from another run)",
     )
 
 
@@ -264,59 +282,17 @@ def promote_notebook(
     nb.cells = cells
     folder = Path(root or Path.cwd()).resolve() / PIPELINES_DIR / name
     previous = load_spec(folder) if (folder / "pipeline.yaml").is_file() else None
-    origin_runs = _origin_runs(path, run)
-    origin = origin_runs[0] if origin_runs else None
-    notes: list[str] = [n for n in [_origin_note(origin_runs)] if n]
-    metrics: tuple[str, ...] = ()
-    artifacts: tuple[str, ...] = ()
-    experiment = None
-    if origin is not None:
-        data = run_store.get_run_data(get_store(), origin)
-        metrics = tuple(data.metrics)
-        artifacts = tuple(a.name for a in data.artifacts)
-        experiment = data.info.experiment
-    else:
-        notes.append("no run of this notebook found: verify needs an origin run (use --run)")
+    origin = _origin(path, run)
     if not parsed_gates and previous is not None:
         parsed_gates = previous.gates
-    spec = PipelineSpec(
-        name=name,
-        folder=folder,
-        workdir=os.path.relpath(path.parent, folder),
-        kernel=nb.metadata.get("kernelspec", {}).get("name") or "python3",
-        timeout=timeout if timeout is not None else (previous.timeout if previous else 600.0),
-        experiment=experiment,
-        parameters={p.name: p for p in params},
-        inputs=tuple(inputs.origin_inputs(origin)),
-        metrics=metrics,
-        artifacts=artifacts,
-        gates=parsed_gates,
-        origin={
-            "run_id": origin,
-            **({"runs": origin_runs} if len(origin_runs) > 1 else {}),
-            "notebook": os.path.relpath(path, folder),
-            "parameters_rule": rule,
-        },
+    spec = _pipeline_spec(
+        name, folder, path, nb, params, rule, origin, parsed_gates, timeout, previous
     )
-    missing = [g.metric for g in parsed_gates if metrics and g.metric not in metrics]
+    missing = [g.metric for g in parsed_gates if origin.metrics and g.metric not in origin.metrics]
+    notes = origin.notes
     if missing:
-        notes.append(f"gate metrics the origin run did not log: {', '.join(missing)}")
-    folder.mkdir(parents=True, exist_ok=True)
-    _write_atomic(spec.notebook_path, nbformat.writes(nb).encode("utf-8"))
-    _write_atomic(spec.spec_path, spec.to_yaml().encode("utf-8"))
-    catalog.register_pipeline(
-        name,
-        str(folder),
-        _sha(spec.notebook_path.read_bytes()),
-        origin,
-        {
-            "parameters": {n: p.as_yaml() for n, p in spec.parameters.items()},
-            "gates": [str(g) for g in spec.gates],
-            "inputs": [i.name for i in spec.inputs],
-            "rule": rule,
-        },
-        event=True,
-    )
+        notes += (f"gate metrics the origin run did not log: {', '.join(missing)}",)
+    _write_pipeline(spec, nb, rule)
     return Promotion(
         name=name,
         folder=folder,
@@ -324,9 +300,65 @@ def promote_notebook(
         rule=rule,
         kept=len(cells),
         dropped=tuple(dropped),
-        origin_run_id=origin,
+        origin_run_id=origin.run_id,
         updated=previous is not None,
-        notes=tuple(notes),
+        notes=notes,
+    )
+
+
+def _pipeline_spec(
+    name: str,
+    folder: Path,
+    notebook: Path,
+    nb: nbformat.NotebookNode,
+    params: list[ParamSpec],
+    rule: str,
+    origin: _Origin,
+    gates: tuple[Gate, ...],
+    timeout: float | None,
+    previous: PipelineSpec | None,
+) -> PipelineSpec:
+    """The ``pipeline.yaml`` of a promotion (timeout: given, else the previous one, else 600 s)."""
+    if timeout is None:
+        timeout = previous.timeout if previous else 600.0
+    return PipelineSpec(
+        name=name,
+        folder=folder,
+        workdir=os.path.relpath(notebook.parent, folder),
+        kernel=nb.metadata.get("kernelspec", {}).get("name") or "python3",
+        timeout=timeout,
+        experiment=origin.experiment,
+        parameters={p.name: p for p in params},
+        inputs=tuple(inputs.origin_inputs(origin.run_id)),
+        metrics=origin.metrics,
+        artifacts=origin.artifacts,
+        gates=gates,
+        origin={
+            "run_id": origin.run_id,
+            **({"runs": list(origin.runs)} if len(origin.runs) > 1 else {}),
+            "notebook": os.path.relpath(notebook, folder),
+            "parameters_rule": rule,
+        },
+    )
+
+
+def _write_pipeline(spec: PipelineSpec, nb: nbformat.NotebookNode, rule: str) -> None:
+    """Write the cleaned notebook and ``pipeline.yaml``, then record the pipeline in the store."""
+    spec.folder.mkdir(parents=True, exist_ok=True)
+    _write_atomic(spec.notebook_path, nbformat.writes(nb).encode("utf-8"))
+    _write_atomic(spec.spec_path, spec.to_yaml().encode("utf-8"))
+    catalog.register_pipeline(
+        spec.name,
+        str(spec.folder),
+        catalog.notebook_digest(spec.notebook_path.read_bytes()),
+        spec.origin_run_id,
+        {
+            "parameters": {n: p.as_yaml() for n, p in spec.parameters.items()},
+            "gates": [str(g) for g in spec.gates],
+            "inputs": [i.name for i in spec.inputs],
+            "rule": rule,
+        },
+        event=True,
     )
 
 

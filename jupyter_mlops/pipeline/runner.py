@@ -181,7 +181,12 @@ def run_pipeline(
     key = cache.cache_key(raw, values, inputs.current_fingerprints(spec.inputs))
     try:  # bookkeeping for `pipeline list`: never a reason not to run
         catalog.register_pipeline(
-            spec.name, str(spec.folder), _sha(raw), spec.origin_run_id, _summary(spec), event=False
+            spec.name,
+            str(spec.folder),
+            catalog.notebook_digest(raw),
+            spec.origin_run_id,
+            _summary(spec),
+            event=False,
         )
     except MlopsError:
         pass
@@ -205,12 +210,6 @@ def run_pipeline(
             "warnings": tuple(notes),
         }
     )
-
-
-def _sha(raw: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(raw).hexdigest()
 
 
 def _summary(spec: PipelineSpec) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import InvalidArgument, NotFound
 from ..store import get_store
 from ..store import runs as run_store
+from ..tracking.api import set_run_tags
 from ..tracking.attach import pipeline_runs
 from .params import convert
 from .runner import PipelineResult, run_pipeline
@@ -129,10 +130,7 @@ def verify_pipeline(
         run_name=f"{spec.name}-verify",
         dry_run=dry_run,
     )
-    try:
-        run_store.set_tags(store, result.run_id, {"mlops.pipeline.verifies": origin_id})
-    except Exception:
-        pass
+    set_run_tags(result.run_id, {"mlops.pipeline.verifies": origin_id})
     reruns: list[str | None] = list(pipeline_runs(result.run_id))
     reruns += [None] * (len(origins) - len(reruns))
     checks: list[MetricCheck] = []

@@ -32,8 +32,7 @@ def _resolve_run(run: Any) -> str | None:
         return run.id
     if not isinstance(run, str):
         raise InvalidArgument("run", "a Run or a run id", type(run).__name__)
-    with get_store().db.session() as s:
-        return run_store.resolve_run_id(s, run)
+    return run_store.get_run_info(get_store(), run).run_id
 
 
 def _pick_artifact(run_id: str, artifact: str | None) -> str:

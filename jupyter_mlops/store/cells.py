@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, insert, select
 
 from .entities import RunInfo
-from .runs import _load_run, _run_info, resolve_run_id
+from .runs import load_run_row, resolve_run_id, run_info_of
 from .schema import Experiment, Tag
 from .schema import Run as RunRow
 from .schema_capture import RunCell
@@ -48,7 +48,7 @@ def add_cells(store: Store, run_id: str, cells: Sequence[CellRecord]) -> int:
     if not cells:
         return 0
     with store.db.session(write=True) as s:
-        _load_run(s, run_id)
+        load_run_row(s, run_id)
         seq = _next_seq(s, run_id)
         s.execute(
             insert(RunCell),
@@ -108,7 +108,7 @@ def attempt_runs(store: Store, key: str) -> list[RunInfo]:
             .where(Tag.key == ATTEMPT_KEY_TAG, Tag.value == key)
             .order_by(RunRow.start_time, RunRow.run_id)
         ).all()
-        return [_run_info(row, exp) for row, exp in rows]
+        return [run_info_of(row, exp) for row, exp in rows]
 
 
 def attempt_key_of(store: Store, run_id: str) -> tuple[str, str | None]:

@@ -96,6 +96,16 @@ def _load_run(session: Session, run_id: str) -> tuple[RunRow, str]:
     return found[0], found[1]
 
 
+def load_run_row(session: Session, run_id: str) -> tuple[RunRow, str]:
+    """For the other store modules: a run's row and experiment name (``NotFound`` when absent)."""
+    return _load_run(session, run_id)
+
+
+def run_info_of(row: RunRow, experiment: str) -> RunInfo:
+    """For the other store modules: the frozen ``RunInfo`` of a row read with its experiment."""
+    return _run_info(row, experiment)
+
+
 def resolve_run_id(session: Session, ref: str) -> str:
     """A full run id, or a unique prefix of at least 6 characters (as git does for commits)."""
     if not isinstance(ref, str) or not ref.strip():

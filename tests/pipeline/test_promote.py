@@ -146,3 +146,23 @@ def test_a_name_with_path_separators_is_refused(make_notebook):
     with pytest.raises(InvalidArgument, match="no path separators"):
         mlops.promote_notebook(path, "../escape")
     assert not (path.parent.parent / "escape").exists()
+
+
+def test_a_windows_path_in_a_param_line_is_kept_as_the_magic_reads_it(make_notebook):
+    from jupyter_mlops.magics.router import split_line
+
+    line = r'data=C:\data\train.csv out="C:\My Data\out"'
+    path = make_notebook("win.ipynb", ["%mlops param " + line])
+    promotion = mlops.promote_notebook(path, "win")
+    defaults = {n: p.default for n, p in promotion.parameters.items()}
+    assert defaults == {"data": r"C:\data\train.csv", "out": r"C:\My Data\out"}
+    # the same words the %mlops param magic gets from the router
+    assert [w.partition("=")[2] for w in split_line(line)] == list(defaults.values())
+
+
+def test_an_unbalanced_quote_in_a_param_line_names_the_line(make_notebook):
+    path = make_notebook("quote.ipynb", ["%mlops param note='half"])
+    with pytest.raises(InvalidArgument, match="unbalanced '") as err:
+        mlops.promote_notebook(path, "quote")
+    assert "note='half" in str(err.value)
+    assert not (path.parent / "pipelines" / "quote").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -92,3 +93,22 @@ def test_a_deterministic_notebook_with_two_runs_verifies_run_by_run(make_noteboo
     out = CliRunner().invoke(main, ["pipeline", "verify", "two"])
     assert out.exit_code == 0, out.output
     assert "reproduced" in out.output and "grid" in out.output
+
+
+def test_a_store_error_tagging_the_verify_run_reaches_the_user(make_notebook, monkeypatch):
+    from jupyter_mlops.errors import StoreError
+    from jupyter_mlops.store import runs as run_store
+
+    path = _notebook(make_notebook, "tagged", "np.random.default_rng(seed)")
+    execute_notebook(path)
+    mlops.promote_notebook(path, "tagged")
+    set_tags = run_store.set_tags
+
+    def failing(store, run_id, tags):
+        if "mlops.pipeline.verifies" in tags:
+            raise StoreError("the database is locked")
+        set_tags(store, run_id, tags)
+
+    monkeypatch.setattr(run_store, "set_tags", failing)
+    with pytest.raises(StoreError, match="database is locked"):
+        mlops.verify_pipeline("tagged")
