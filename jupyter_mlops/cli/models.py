@@ -7,13 +7,11 @@ model version is ``jupyter mlops models promote``.)
 
 from __future__ import annotations
 
-import re
 import sys
 
 import click
 
 from .. import registry
-from ..errors import InvalidArgument
 from ..registry.gates import GateFailed, gate_table
 from .output import echo_json, fmt, frame_table, jsonable, table
 
@@ -144,21 +142,6 @@ def history(name, alias_, as_json) -> None:
         click.echo(frame_table(frame))
 
 
-_GATE = re.compile(r"^\s*([^<>=!\s]+)\s*((?:>=|<=|==|>|<).*)$")
-
-
-def _parse_require(items: tuple[str, ...]) -> dict[str, str]:
-    out = {}
-    for item in items:
-        m = _GATE.match(item)
-        if m is None:
-            raise InvalidArgument(
-                "--require", "METRIC RULE like 'accuracy>=current' or 'f1>=0.8'", item
-            )
-        out[m.group(1)] = m.group(2)
-    return out
-
-
 @models.command("promote")
 @click.argument("name")
 @click.argument("version", type=int)
@@ -167,7 +150,8 @@ def _parse_require(items: tuple[str, ...]) -> dict[str, str]:
     "--require",
     "-r",
     multiple=True,
-    help="A gate, e.g. 'accuracy>=current' or 'f1>=0.8' (repeatable).",
+    help="Gates, e.g. 'accuracy>=current', 'f1>=0.8' or 'loss < current - 0.01' "
+    "(repeatable; several in one value separated by ';').",
 )
 @click.option(
     "--force", is_flag=True, help="Move even if gates fail (needs --reason; recorded as forced)."
@@ -177,8 +161,9 @@ def _parse_require(items: tuple[str, ...]) -> dict[str, str]:
 def promote(name, version, to, require, force, reason, as_json) -> None:
     """Move NAME@TO to VERSION if every gate passes; exit 1 with the failed gates otherwise."""
     try:
-        result = registry.promote(
-            name, version, to=to, require=_parse_require(require), force=force, reason=reason
+        gates = registry.parse_gates(list(require), "--require")  # the error names the option
+        result = registry.promote_model(
+            name, version, to=to, require=gates, force=force, reason=reason
         )
     except GateFailed as exc:
         if as_json:

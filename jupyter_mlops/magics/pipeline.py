@@ -24,7 +24,12 @@ def _current_notebook() -> Path:
 
 @subcommand("promote", "promote this notebook (as saved) to a pipeline in pipelines/NAME/")
 @argument("--name", "-n", required=True, help="Pipeline name (a folder under pipelines/).")
-@argument("--gate", action="append", default=[], help="e.g. 'accuracy >= 0.9' (repeatable).")
+@argument(
+    "--gate",
+    action="append",
+    default=[],
+    help="A gate on the run's metrics, e.g. 'accuracy >= 0.9' (repeatable; ';' separates several).",
+)
 @argument(
     "--run", help="The origin run (default: the active run, else the newest of this notebook)."
 )

@@ -63,19 +63,18 @@ def register(magics, args, cell: str | None) -> None:
     nargs="+",
     action="append",
     metavar="GATE",
-    help="Gates like accuracy>=current f1>=0.8 (quote rules with spaces: 'f1 >= 0.8').",
+    help="Gates like accuracy>=current f1>=0.8 (quote gates with spaces: 'f1 >= 0.8'; "
+    "several in one word separated by ';').",
 )
 @argument("--force", action="store_true", help="Move even if gates fail (needs --reason).")
 @argument("--reason", nargs="+", help="Why; recorded with the move.")
 def promote_model(magics, args, cell: str | None):
-    from ..cli.models import _parse_require
-
-    gates = [g for group in args.require or [] for g in group]
-    return mlops.promote(
+    words = [g for group in args.require or [] for g in group]
+    return mlops.promote_model(
         args.name,
         args.version,
         to=args.to,
-        require=_parse_require(tuple(gates)),
+        require=mlops.parse_gates(words, "--require"),  # the core's parser; names the option
         force=args.force,
         reason=_text(args.reason),
     )

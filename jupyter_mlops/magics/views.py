@@ -6,26 +6,12 @@ first use, so plain ``%mlops`` commands never load ipywidgets or plotly).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from IPython.core.error import UsageError
 
 from .router import argument, subcommand
-
-_GATE = re.compile(r"^\s*([^<>=\s]+)\s*((?:>=|<=|==|>|<).+)$")
-
-
-def parse_require(items: Sequence[str] | None) -> dict[str, str]:
-    """``["accuracy>=current", "f1 >= 0.8"]`` -> ``{"accuracy": ">=current", "f1": ">= 0.8"}``."""
-    gates = {}
-    for item in items or []:
-        m = _GATE.match(item)
-        if not m:
-            raise UsageError(f"--require {item!r}: expected METRIC>=RULE, e.g. accuracy>=current")
-        gates[m.group(1)] = m.group(2).strip()
-    return gates
 
 
 def runs_view(experiments: Sequence[str] | None, filter: str | None, page_size: int) -> Any:
@@ -50,9 +36,10 @@ def drift_view(reference: Any, current: Any, columns: Sequence[str] | None) -> A
     "--require",
     "-r",
     action="append",
-    help="A gate alias moves must pass, METRIC>=RULE (repeatable): accuracy>=current",
+    help="Gates alias moves must pass (repeatable; ';' separates several): accuracy>=current",
 )
 def registry(magics: Any, args: Any, cell: str | None) -> Any:
+    from .. import registry as core
     from .. import widgets
 
-    return widgets.registry(args.name, require=parse_require(args.require))
+    return widgets.registry(args.name, require=core.parse_gates(args.require, "--require"))

@@ -3,7 +3,7 @@
 from .catalog import PipelineInfo, list_pipelines
 from .ci import write_workflow
 from .params import ParamSpec
-from .promote import Promotion, promote_notebook
+from .promote import NotebookPromotion, Promotion, promote_notebook
 from .runner import CellFailure, GateResult, PipelineResult, run_pipeline
 from .spec import Gate, PipelineSpec, find_pipeline, load_spec
 from .sweep import SweepResult, run_sweep
@@ -13,6 +13,7 @@ __all__ = [
     "CellFailure",
     "Gate",
     "GateResult",
+    "NotebookPromotion",
     "ParamSpec",
     "PipelineInfo",
     "PipelineResult",

@@ -38,7 +38,15 @@ from .params import (
     render_cell,
 )
 from .runner import read_notebook
-from .spec import PIPELINES_DIR, Gate, PipelineSpec, check_pipeline_name, load_spec
+from .spec import (
+    PIPELINES_DIR,
+    Gate,
+    GateSpec,
+    PipelineSpec,
+    check_pipeline_name,
+    load_spec,
+    pipeline_gates,
+)
 
 DROP_TAGS = ("exploration", "skip")
 _PARAM_MAGIC = re.compile(r"^\s*%mlops\s+param\s+(.*)$")
@@ -54,7 +62,7 @@ class DroppedCell:
 
 
 @dataclass(frozen=True)
-class Promotion:
+class NotebookPromotion:
     """What ``promote_notebook`` wrote, kept, dropped and inferred."""
 
     name: str
@@ -96,6 +104,9 @@ class Promotion:
         lines.append(f"  origin run: {self.origin_run_id or 'none found'}")
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+
+Promotion = NotebookPromotion  # the name it had first
 
 
 def _input_text(i) -> str:
@@ -262,7 +273,7 @@ def promote_notebook(
     name: str,
     *,
     run: str | None = None,
-    gates: list[str] | tuple[str, ...] = (),
+    gates: GateSpec = (),
     root: str | os.PathLike | None = None,
     timeout: float | None = None,
 ) -> Promotion:
@@ -275,7 +286,7 @@ def promote_notebook(
     """
     name = check_pipeline_name(name)
     path = Path(notebook).resolve()
-    parsed_gates = tuple(Gate.parse(g) for g in gates)
+    parsed_gates = pipeline_gates(gates)
     _, nb = read_notebook(path)
     cells, dropped = _clean(nb)
     rule, params, cells = _parameters(cells, dropped)

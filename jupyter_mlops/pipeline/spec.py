@@ -13,6 +13,7 @@ inputs:                         # snapshots the origin run read
 outputs: {metrics: [accuracy], artifacts: [model.skops]}
 gates:                          # a run fails when any is not met
   - {metric: accuracy, op: ">=", value: 0.9}
+  - "loss < 0.2"                # or the gate language's text (no 'current' here)
 verify: {rtol: 1.0e-6, atol: 1.0e-9}
 origin: {run_id: 3a1f..., notebook: analysis.ipynb, parameters_rule: tagged}
 ```
@@ -20,9 +21,8 @@ origin: {run_id: 3a1f..., notebook: analysis.ipynb, parameters_rule: tagged}
 
 from __future__ import annotations
 
-import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,21 +30,13 @@ from typing import Any
 import yaml
 
 from ..errors import InvalidArgument, NotFound
+from ..registry.gate_rules import Gate, GateSpec, make_gate, parse_gates
 from .params import ParamSpec
 
 SPEC_FILE = "pipeline.yaml"
 NOTEBOOK_FILE = "notebook.ipynb"
 PIPELINES_DIR = "pipelines"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-
-OPS: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge,
-    ">": operator.gt,
-    "<=": operator.le,
-    "<": operator.lt,
-    "==": operator.eq,
-}
-_GATE = re.compile(r"^\s*([A-Za-z0-9_\-.:/ ]+?)\s*(>=|<=|==|>|<)\s*(\S+)\s*$")
 
 
 def check_pipeline_name(name: object) -> str:
@@ -59,37 +51,24 @@ def check_pipeline_name(name: object) -> str:
     return name
 
 
-@dataclass(frozen=True)
-class Gate:
-    """A condition on a metric of the run, e.g. ``accuracy >= 0.9``."""
+def pipeline_gates(spec: GateSpec, argument: str = "gates") -> tuple[Gate, ...]:
+    """The gates of a pipeline, in the one gate language, each on the run's own metrics.
 
-    metric: str
-    op: str
-    value: float
-
-    @classmethod
-    def parse(cls, text: str) -> Gate:
-        text = text.strip() if isinstance(text, str) else ""
-        if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
-            text = text[1:-1]  # quoted on a magic's line
-        m = _GATE.match(text)
-        if not m:
-            raise InvalidArgument("gate", "METRIC OP NUMBER with OP one of >= > <= < ==", text)
-        try:
-            value = float(m.group(3))
-        except ValueError:
-            raise InvalidArgument("gate", "a number after the operator", text) from None
-        return cls(m.group(1), m.group(2), value)
-
-    def check(self, metrics: Mapping[str, float]) -> tuple[bool, float | None]:
-        """(passed, observed); a metric the run did not log fails the gate."""
-        observed = metrics.get(self.metric)
-        if observed is None or observed != observed:
-            return False, observed
-        return OPS[self.op](observed, self.value), observed
-
-    def __str__(self) -> str:
-        return f"{self.metric} {self.op} {self.value:g}"
+    ``current`` (the metric of the model version holding an alias) has no
+    meaning for a pipeline run, so a gate that says it is refused here, when the
+    notebook is promoted or ``pipeline.yaml`` is read, not when the run ends.
+    """
+    gates = tuple(parse_gates(spec, argument))
+    for gate in gates:
+        if gate.current:
+            raise InvalidArgument(
+                argument,
+                "a number after the operator: a pipeline gate compares the run's own "
+                "metrics; 'current' compares with the model version holding an alias, "
+                "so it belongs to the alias move (models promote --require)",
+                str(gate),
+            )
+    return gates
 
 
 @dataclass(frozen=True)
@@ -164,15 +143,22 @@ class PipelineSpec:
         return self.spec_path
 
 
-def _gate_from_yaml(raw: Any) -> Gate:
-    if isinstance(raw, str):
-        return Gate.parse(raw)
-    if not isinstance(raw, Mapping) or raw.get("op") not in OPS:
-        raise InvalidArgument("gates", "{metric, op, value} with op one of >= > <= < ==", raw)
-    try:
-        return Gate(str(raw["metric"]), raw["op"], float(raw["value"]))
-    except (KeyError, TypeError, ValueError):
-        raise InvalidArgument("gates", "{metric, op, value} with a numeric value", raw) from None
+def _gates_from_yaml(raw: Any) -> tuple[Gate, ...]:
+    """``gates:`` as written by :meth:`PipelineSpec.to_yaml` ({metric, op, value}), or as text."""
+    if raw is None or isinstance(raw, str):
+        return pipeline_gates(raw)
+    if not isinstance(raw, (list, tuple)):
+        raise InvalidArgument("gates", "a list of {metric, op, value} or of gate texts", raw)
+    gates: list[Gate] = []
+    for item in raw:
+        if isinstance(item, Mapping):
+            fields = (item.get("metric"), item.get("op"), item.get("value"))
+            gates.append(make_gate(*fields, argument="gates"))
+        elif isinstance(item, str):
+            gates.extend(pipeline_gates(item))
+        else:
+            raise InvalidArgument("gates", "{metric, op, value} or a gate text", item)
+    return tuple(gates)
 
 
 def load_spec(path: str | Path) -> PipelineSpec:
@@ -209,7 +195,7 @@ def load_spec(path: str | Path) -> PipelineSpec:
         ),
         metrics=tuple(outputs.get("metrics") or ()),
         artifacts=tuple(outputs.get("artifacts") or ()),
-        gates=tuple(_gate_from_yaml(g) for g in data.get("gates") or ()),
+        gates=_gates_from_yaml(data.get("gates")),
         rtol=float(verify.get("rtol", 1e-6)),
         atol=float(verify.get("atol", 1e-9)),
         origin=dict(data.get("origin") or {}),

@@ -4,7 +4,8 @@ Public functions are listed in ``__all__`` and re-exported by ``jupyter_mlops``.
 """
 
 from .aliases import AliasMove, alias_history, delete_alias, set_alias
-from .gates import GateCheck, GateFailed, ModelPromotion, promote
+from .gate_rules import Gate, parse_gates
+from .gates import GateCheck, GateFailed, ModelPromotion, promote, promote_model
 from .lineage import Lineage, lineage
 from .models import (
     get_model,
@@ -19,6 +20,7 @@ from .signature import Signature
 
 __all__ = [
     "AliasMove",
+    "Gate",
     "GateCheck",
     "GateFailed",
     "Lineage",
@@ -33,7 +35,9 @@ __all__ = [
     "list_models",
     "list_versions",
     "load_model",
+    "parse_gates",
     "promote",
+    "promote_model",
     "register_model",
     "serve_model",
     "set_alias",

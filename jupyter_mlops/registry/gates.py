@@ -1,49 +1,42 @@
 """Gated promotion: move an alias only when the candidate's metrics pass every gate.
 
-A gate is ``metric: rule``. The rule compares the candidate version's run
-metric with a number (``">= 0.8"``) or with the metric of the version that
-holds the alias now (``">= current"``, ``">= current - 0.01"``). Failing gates
-refuse the move with a table; ``force=True`` with a reason moves anyway and
-the event records it as forced, with the gates it overrode.
+The gates are written in the one gate language of :mod:`.gate_rules`
+(``"accuracy >= current; f1 >= 0.8"``, a list of such texts, or a mapping
+``{metric: rule}``). A rule compares the candidate version's run metric with a
+number or with the metric of the version that holds the alias now
+(``current``). Failing gates refuse the move with a table; ``force=True`` with
+a reason moves anyway and the event records it as forced, with the gates it
+overrode.
 """
 
 from __future__ import annotations
 
 import math
-import operator
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import InvalidArgument, MlopsError
 from ..store import get_store
 from ..store import models as model_store
-from ..store import runs as run_store
 from ..store.events import record_event
 from . import changes
+from .gate_rules import Gate, GateSpec, parse_gates, parse_rule
 from .uri import check_alias, check_model_name, check_version
 
-_RULE = re.compile(
-    r"^\s*(>=|<=|==|>|<)\s*(current|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
-    r"\s*(?:([-+])\s*(\d+\.?\d*|\.\d+))?\s*$"
-)
-_OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq}
+__all__ = [
+    "Gate",
+    "GateCheck",
+    "GateFailed",
+    "ModelPromotion",
+    "evaluate",
+    "gate_table",
+    "parse_gate",
+    "parse_gates",
+    "promote",
+    "promote_model",
+]
 
-
-@dataclass(frozen=True)
-class Gate:
-    metric: str
-    op: str
-    current: bool  # compare with the version holding the alias now
-    value: float  # the threshold, or the offset added to the current value
-
-    @property
-    def rule(self) -> str:
-        if not self.current:
-            return f"{self.op} {self.value:g}"
-        if self.value:
-            return f"{self.op} current {'+' if self.value > 0 else '-'} {abs(self.value):g}"
-        return f"{self.op} current"
+parse_gate = parse_rule  # one mapping entry: parse_gate("accuracy", ">= current")
 
 
 @dataclass(frozen=True)
@@ -56,40 +49,12 @@ class GateCheck:
     detail: str = ""
 
 
-def parse_gate(metric: str, rule: object) -> Gate:
-    if not isinstance(metric, str) or not metric:
-        raise InvalidArgument("require", "metric names as keys", metric)
-    m = _RULE.match(rule) if isinstance(rule, str) else None
-    if m is None:
-        raise InvalidArgument(
-            f"require[{metric!r}]",
-            "a rule like '>= 0.8', '> current' or '>= current - 0.01'",
-            rule,
-        )
-    op, rhs, sign, offset = m.groups()
-    if rhs == "current":
-        delta = float(offset or 0.0) * (-1 if sign == "-" else 1)
-        return Gate(metric, op, True, delta)
-    if offset:
-        raise InvalidArgument(f"require[{metric!r}]", "an offset only after 'current'", rule)
-    return Gate(metric, op, False, float(rhs))
-
-
-def parse_gates(require: Mapping[str, str] | None) -> list[Gate]:
-    if require is None:
-        return []
-    if not isinstance(require, Mapping):
-        raise InvalidArgument("require", "a dict of metric: rule", type(require).__name__)
-    return [parse_gate(k, v) for k, v in require.items()]
-
-
 def _metrics(run_id: str | None) -> dict[str, float] | None:
     if run_id is None:
         return None
-    from ..tracking.api import _flush_if_live
+    from ..tracking.api import get_run  # flushes the run's buffered points if it is live here
 
-    _flush_if_live(run_id)
-    return run_store.get_run_data(get_store(), run_id).metrics
+    return get_run(run_id).metrics
 
 
 def evaluate(
@@ -98,37 +63,36 @@ def evaluate(
     current: dict[str, float] | None,
     current_version: int | None,
 ) -> list[GateCheck]:
-    results = []
-    for g in gates:
-        value = None if candidate is None else candidate.get(g.metric)
-        if value is None or math.isnan(value):
-            why = (
-                "the candidate has no run" if candidate is None else f"candidate has no {g.metric}"
-            )
-            results.append(GateCheck(g.metric, g.rule, value, None, False, why))
-            continue
-        if g.current:
-            if current_version is None:
-                results.append(
-                    GateCheck(g.metric, g.rule, value, None, True, "no version holds the alias")
-                )
-                continue
-            ref = None if current is None else current.get(g.metric)
-            if ref is None or math.isnan(ref):
-                why = f"current version {current_version} has no {g.metric}"
-                results.append(GateCheck(g.metric, g.rule, value, None, False, why))
-                continue
-            threshold = ref + g.value
-            detail = f"current is version {current_version}"
-        else:
-            threshold, detail = g.value, ""
-        ok = _OPS[g.op](value, threshold)
-        results.append(GateCheck(g.metric, g.rule, value, threshold, ok, detail))
-    return results
+    """One check per gate; ``current`` holds the metrics of ``current_version`` (the alias now)."""
+    return [_check(g, candidate, current, current_version) for g in gates]
+
+
+def _check(
+    g: Gate,
+    candidate: dict[str, float] | None,
+    current: dict[str, float] | None,
+    current_version: int | None,
+) -> GateCheck:
+    value = None if candidate is None else candidate.get(g.metric)
+    if value is None or math.isnan(value):
+        why = "the candidate has no run" if candidate is None else f"candidate has no {g.metric}"
+        return GateCheck(g.metric, g.rule, value, None, False, why)
+    if not g.current:
+        return GateCheck(g.metric, g.rule, value, g.value, g.check(candidate)[0])
+    if current_version is None:
+        return GateCheck(g.metric, g.rule, value, None, True, "no version holds the alias")
+    threshold = g.threshold(current or {})
+    if threshold is None:
+        why = f"current version {current_version} has no {g.metric}"
+        return GateCheck(g.metric, g.rule, value, None, False, why)
+    passed = g.check(candidate, current or {})[0]
+    return GateCheck(
+        g.metric, g.rule, value, threshold, passed, f"current is version {current_version}"
+    )
 
 
 def gate_table(results: list[GateCheck]) -> str:
-    from ..cli.output import table
+    from ..text_table import table
 
     return table(
         [
@@ -188,38 +152,8 @@ def _finite(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else value
 
 
-def promote(
-    name: str,
-    version: int,
-    to: str = "production",
-    require: Mapping[str, str] | None = None,
-    *,
-    force: bool = False,
-    reason: str | None = None,
-) -> ModelPromotion:
-    """Move ``name@to`` to ``version`` if every gate in ``require`` passes, else raise GateFailed."""
-    check_model_name(name)
-    check_alias(to)
-    version = check_version(version)
-    gates = parse_gates(require)
-    if force and not (isinstance(reason, str) and reason.strip()):
-        raise InvalidArgument("reason", "a reason when force=True (it is recorded)", reason)
-    store = get_store()
-    candidate = changes.would_be(name, version) or model_store.get_version(
-        store, name, version=version
-    )
-    current_version = model_store.alias_version(store, name, to)
-    current = None
-    if current_version is not None:
-        current = model_store.get_version(store, name, version=current_version)
-    results = evaluate(
-        gates,
-        _metrics(candidate.run_id),
-        _metrics(current.run_id) if current is not None else None,
-        current_version,
-    )
-    failed = [r for r in results if not r.passed]
-    gate_payload = [
+def _gate_payload(results: list[GateCheck]) -> list[dict[str, Any]]:
+    return [
         {
             "metric": r.metric,
             "rule": r.rule,
@@ -229,23 +163,57 @@ def promote(
         }
         for r in results
     ]
-    if failed and not force and changes.dry_run():
-        raise GateFailed(name, version, to, results)
-    if failed and not force:
-        with store.db.session(write=True) as s:
+
+
+def _check_versions(
+    name: str, version: int, to: str, gates: list[Gate]
+) -> tuple[int | None, list[GateCheck]]:
+    """(the version ``name@to`` points at now, the checks of ``version`` against it)."""
+    store = get_store()
+    candidate = changes.would_be(name, version) or model_store.get_version(
+        store, name, version=version
+    )
+    current_version = model_store.alias_version(store, name, to)
+    current: model_store.ModelVersionInfo | None = None
+    if current_version is not None:
+        current = model_store.get_version(store, name, version=current_version)
+    results = evaluate(
+        gates,
+        _metrics(candidate.run_id),
+        _metrics(current.run_id) if current is not None else None,
+        current_version,
+    )
+    return current_version, results
+
+
+def _refuse(name: str, version: int, to: str, reason: str | None, results: list[GateCheck]):
+    """Record the refusal (outside a dry run) and raise GateFailed."""
+    if not changes.dry_run():
+        with get_store().db.session(write=True) as s:
             record_event(
                 s,
                 "model.promotion_refused",
                 model_store.ENTITY,
                 name,
                 reason=reason,
-                payload={"alias": to, "version": version, "gates": gate_payload},
+                payload={"alias": to, "version": version, "gates": _gate_payload(results)},
             )
-        raise GateFailed(name, version, to, results)
+    raise GateFailed(name, version, to, results)
+
+
+def _move(
+    name: str,
+    version: int,
+    to: str,
+    reason: str | None,
+    current_version: int | None,
+    results: list[GateCheck],
+) -> ModelPromotion:
+    failed = [r for r in results if not r.passed]
     if changes.dry_run():
         before = changes.would_move(name, to, version)
         return ModelPromotion(name, version, to, before, tuple(results), bool(failed))
-    with store.db.session(write=True) as s:
+    with get_store().db.session(write=True) as s:
         before = model_store.move_alias(
             s,
             name,
@@ -257,8 +225,38 @@ def promote(
                 "via": "promote",
                 "forced": bool(failed),
                 "overridden": [r.metric for r in failed],
-                "gates": gate_payload,
+                "gates": _gate_payload(results),
             },
         )
     changes.moved(name, to, before, version)
     return ModelPromotion(name, version, to, before, tuple(results), bool(failed))
+
+
+def promote_model(
+    name: str,
+    version: int,
+    to: str = "production",
+    require: GateSpec = None,
+    *,
+    force: bool = False,
+    reason: str | None = None,
+) -> ModelPromotion:
+    """Move ``name@to`` to ``version`` if every gate in ``require`` passes, else raise GateFailed.
+
+    ``require`` is anything :func:`~.gate_rules.parse_gates` reads: a text
+    (``"accuracy >= current; f1 >= 0.8"``), a list of texts, a mapping
+    ``{metric: rule}`` or ``Gate`` objects. ``mlops.promote`` is the same function.
+    """
+    check_model_name(name)
+    check_alias(to)
+    version = check_version(version)
+    gates = parse_gates(require)
+    if force and not (isinstance(reason, str) and reason.strip()):
+        raise InvalidArgument("reason", "a reason when force=True (it is recorded)", reason)
+    current_version, results = _check_versions(name, version, to, gates)
+    if not force and any(not r.passed for r in results):
+        _refuse(name, version, to, reason, results)
+    return _move(name, version, to, reason, current_version, results)
+
+
+promote = promote_model  # the name it had first; documented as an alias

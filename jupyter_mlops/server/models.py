@@ -31,20 +31,23 @@ def alias_moves(name: str, alias: str | None) -> list[dict[str, Any]]:
 
 
 def move_alias(name: str, alias: str, body: dict[str, Any]) -> Any:
-    """Move ``name@alias`` through the gates in ``require`` (``force`` overrides, with a reason)."""
+    """Move ``name@alias`` through the gates in ``require`` (``force`` overrides, with a reason).
+
+    ``require`` goes to the core as sent: gate text (``"acc >= current; f1 >= 0.8"``),
+    a list of such texts or an object ``{metric: rule}``; the core's parser refuses
+    what it cannot read (400, naming the text).
+    """
     version = body.get("version")
     if isinstance(version, str) and version.isdigit():
         version = int(version)
     if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version < 2**63:
         raise InvalidArgument("version", "a version number (1 or more) in the JSON body", version)
     reason = body_str(body, "reason")
-    require = body.get("require") or None
-    if require is not None and not isinstance(require, dict):
-        raise InvalidArgument("require", "an object of metric names to rules", require)
+    require = body.get("require")
     force = body.get("force", False)
     if not isinstance(force, bool):
         raise InvalidArgument("force", "true or false", force)
-    return mlops.promote(name, version, to=alias, require=require, force=force, reason=reason)
+    return mlops.promote_model(name, version, to=alias, require=require, force=force, reason=reason)
 
 
 class ModelsHandler(MlopsHandler):

@@ -8,7 +8,6 @@ Every move and refusal lands in the events table through the core.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as w
@@ -17,7 +16,7 @@ import pandas as pd
 from .. import registry as reg
 from .. import tracking
 from ..errors import InvalidArgument, MlopsError, NotFound
-from ..registry.gates import parse_gates
+from ..registry.gate_rules import GateSpec, parse_gates
 from ..tracking.figures import comparison_figure, empty_figure
 from .base import FigureArea, View, error_html
 from .static import esc, html_table, page
@@ -63,9 +62,8 @@ class RegistryView(View):
 
     title = "mlops registry"
 
-    def __init__(self, name: str | None = None, require: Mapping[str, str] | None = None):
-        self.require = dict(require or {})
-        parse_gates(self.require)  # bad gates fail here, with the core's message
+    def __init__(self, name: str | None = None, require: GateSpec = None):
+        self.require = tuple(parse_gates(require))  # bad gates fail here, with the core's message
         models = reg.list_models()
         names = list(models["name"])
         if name is not None and name not in names:
@@ -92,7 +90,7 @@ class RegistryView(View):
         )
         self.result = w.HTML()
         self.history = w.HTML()
-        gates = ", ".join(f"{m} {r}" for m, r in self.require.items()) or "none"
+        gates = "; ".join(str(g) for g in self.require) or "none"
         move = w.VBox(
             [
                 w.HTML(f"<b>move an alias to the selected version</b> — gates: {esc(gates)}"),
@@ -266,6 +264,6 @@ class RegistryView(View):
         return self.figure or None
 
 
-def registry(name: str | None = None, require: Mapping[str, str] | None = None) -> RegistryView:
+def registry(name: str | None = None, require: GateSpec = None) -> RegistryView:
     """The model registry; ``require`` are the gates an alias move must pass (as in promote)."""
     return RegistryView(name, require)

@@ -7,7 +7,7 @@ import pytest
 from IPython.core.error import UsageError
 
 import jupyter_mlops as mlops
-from jupyter_mlops.magics.views import parse_require
+from jupyter_mlops.registry.gate_rules import Gate
 
 
 def _runs():
@@ -40,14 +40,11 @@ def test_drift_widget_flag_takes_refs_and_variables(ip):
     assert list(only.scores["column"]) == ["c"]
 
 
-def test_parse_require():
-    assert parse_require(["accuracy>=current", "f1 >= 0.8", "loss<current - 0.01"]) == {
-        "accuracy": ">=current",
-        "f1": ">= 0.8",
-        "loss": "<current - 0.01",
-    }
-    with pytest.raises(UsageError, match="METRIC>=RULE"):
-        parse_require(["accuracy"])
+def test_registry_magic_takes_the_gate_language_and_shows_the_core_error(ip):
+    with pytest.raises(UsageError, match=r"--require: expected a gate METRIC OP VALUE.*'accuracy'"):
+        ip.run_line_magic("mlops", "registry -r accuracy")
+    with pytest.raises(UsageError, match=r"got 'f1 >= x'"):
+        ip.run_line_magic("mlops", "registry -r 'accuracy>=current; f1 >= x'")
 
 
 def test_registry_magic_with_gates(ip):
@@ -58,9 +55,9 @@ def test_registry_magic_with_gates(ip):
         mlops.log_metric("accuracy", 0.7)
         mlops.register_model("dummy", DummyClassifier().fit([[0], [1]], [0, 1]))
     view = ip.run_line_magic("mlops", "registry dummy --require accuracy>=0.9")
-    assert view.model == "dummy" and view.require == {"accuracy": ">=0.9"}
+    assert view.model == "dummy" and view.require == (Gate("accuracy", ">=", 0.9),)
     quoted = ip.run_line_magic("mlops", "registry 'dummy' -r \"accuracy >= 0.9\"")
-    assert quoted.model == "dummy" and quoted.require == {"accuracy": ">= 0.9"}
+    assert quoted.model == "dummy" and quoted.require == (Gate("accuracy", ">=", 0.9),)
     view.reason_box.value = "ship it"
     view.move_button.click()
     assert "gates failed" in view.result.value and mlops.get_model("dummy").aliases == {}

@@ -67,3 +67,62 @@ def test_pipeline_by_name_never_takes_a_path_that_exists(mlops_home, tmp_path):
     assert pipeline_by_name("p", root=tmp_path / "elsewhere").folder == folder.resolve()
     with pytest.raises(NotFound):
         pipeline_by_name("p", root=tmp_path)
+
+
+OLD_SPEC = """\
+name: train
+notebook: notebook.ipynb
+workdir: ../..
+kernel: python3
+timeout: 600
+parameters:
+  alpha: {type: float, default: 0.5, help: regularisation}
+inputs: []
+outputs: {metrics: [accuracy], artifacts: []}
+gates:
+  - {metric: accuracy, op: ">=", value: 0.9}
+  - {metric: loss, op: "<", value: 1}
+  - "f1 >= 0.5"
+verify: {rtol: 1.0e-6, atol: 1.0e-9}
+origin: {run_id: abc, notebook: ../../nb.ipynb, parameters_rule: tagged}
+"""
+
+
+def test_an_old_pipeline_yaml_keeps_loading(tmp_path):
+    folder = tmp_path / "pipelines" / "train"
+    folder.mkdir(parents=True)
+    (folder / "pipeline.yaml").write_text(OLD_SPEC)
+    spec = load_spec(folder)
+    assert [str(g) for g in spec.gates] == ["accuracy >= 0.9", "loss < 1", "f1 >= 0.5"]
+    assert spec.gates[0] == Gate("accuracy", ">=", 0.9)
+    spec.save()  # written back in the {metric, op, value} form, read back the same
+    assert "- metric: f1" in spec.spec_path.read_text()
+    assert load_spec(folder).gates == spec.gates
+
+
+@pytest.mark.parametrize(
+    ("gates", "message"),
+    [
+        ('["acc >= current"]', "a pipeline gate compares the run's own metrics"),
+        ("[{metric: acc, op: '=>', value: 1}]", "op one of"),
+        ("[{metric: acc, op: '>=', value: high}]", "a numeric value"),
+        ('["acc"]', "gates: expected a gate METRIC OP VALUE"),
+        ("{acc: 1}", "a list of {metric, op, value} or of gate texts"),
+    ],
+)
+def test_bad_gates_in_pipeline_yaml_are_refused(tmp_path, gates, message):
+    (tmp_path / "pipeline.yaml").write_text(f"name: p\ngates: {gates}\n")
+    with pytest.raises(InvalidArgument, match="gates") as info:
+        load_spec(tmp_path)
+    assert message in str(info.value)
+
+
+def test_pipeline_gates_take_the_gate_language_but_not_current():
+    from jupyter_mlops.pipeline.spec import pipeline_gates
+    from jupyter_mlops.registry.gate_rules import parse_gates
+
+    text = "acc >= 0.9; loss < 0.2\nf1>=.5"
+    assert pipeline_gates(text) == tuple(parse_gates(text))
+    assert pipeline_gates(["acc >= 0.9", "loss < 0.2; f1>=.5"]) == tuple(parse_gates(text))
+    with pytest.raises(InvalidArgument, match="'current' compares with the model version"):
+        pipeline_gates("acc >= current")

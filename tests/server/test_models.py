@@ -89,3 +89,40 @@ async def test_unknown_model_is_404(api, mlops_home):
     status, body = await api("models/nope")
     assert status == 404
     assert "nope" in body["message"]
+
+
+@pytest.mark.parametrize(
+    "require",
+    [
+        "acc >= current - 0.15\nacc<1",
+        ["acc >= current - 0.15", "acc<1"],
+        ["acc >= current - 0.15; acc<1"],
+    ],
+)
+async def test_require_as_text_or_a_list_gives_the_core_gates(api, model, require):
+    from jupyter_mlops.registry.gate_rules import parse_gates
+
+    mlops.promote_model("iris", 2)
+    status, body = await api(
+        "models/iris/aliases/production",
+        method="POST",
+        body={"version": 1, "reason": "roll back", "require": require},
+    )
+    assert status == 200, body
+    got = [(r["metric"], r["rule"]) for r in body["promotion"]["results"]]
+    assert got == [(g.metric, g.rule) for g in parse_gates(require)]
+    assert got == [("acc", ">= current - 0.15"), ("acc", "< 1")]
+    assert mlops.get_model("iris").aliases == {"production": 1}
+
+
+async def test_a_bad_line_in_require_is_refused_naming_it(api, model):
+    status, reply = await api(
+        "models/iris/aliases/production",
+        method="POST",
+        body={"version": 2, "reason": "x", "require": "acc >= 0.5\nacc about 0.9"},
+    )
+    assert status == 400
+    assert reply["error"] == "InvalidArgument"
+    assert reply["message"].startswith("require: expected a gate METRIC OP VALUE")
+    assert "got 'acc about 0.9'" in reply["message"]
+    assert mlops.get_model("iris").aliases == {}
