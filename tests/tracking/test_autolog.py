@@ -243,3 +243,20 @@ def test_search_over_a_pipeline_in_a_cell_run_keeps_only_candidate_children(ip, 
         "GridSearchCV candidate 0",
         "GridSearchCV candidate 1",
     ]
+
+
+def test_an_autologged_model_loads_with_the_registry_trust_rule(autologged):
+    """A function stored in an autologged model is refused until named (skops alone trusts it)."""
+    from sklearn.datasets import make_classification
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from jupyter_mlops.registry.serialize import UntrustedModel
+
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    model = make_pipeline(FunctionTransformer(np.log1p), LogisticRegression()).fit(np.abs(X), y)
+    (row,) = mlops.search_runs().itertuples()
+    with pytest.raises(UntrustedModel, match="numpy.log1p"):
+        load_model(row.run_id)
+    loaded = load_model(row.run_id, trusted=["numpy.log1p"])
+    assert (loaded.predict(np.abs(X)) == model.predict(np.abs(X))).all()

@@ -23,7 +23,7 @@ import threading
 import warnings
 from typing import Any
 
-from ...errors import Conflict, MlopsError
+from ...errors import Conflict
 from ...naming import public_path
 from ...store.entities import RunStatus
 from ..run import Run, active_run
@@ -338,21 +338,16 @@ def input_schema(data) -> dict[str, Any]:
         return {"type": type(data).__name__}
 
 
-def load_model(run_id: str, name: str = MODEL_ARTIFACT, trusted: list[str] | None = None):
-    """Load an autologged model with skops; types skops does not trust must be named in ``trusted``."""
-    import skops.io as sio
+def load_model(run_id: str, name: str = MODEL_ARTIFACT, trusted: bool | list[str] = False):
+    """Load an autologged model, with the registry's trust rule (``registry/serialize.py``).
 
+    Types and functions outside scikit-learn's own must be named in ``trusted``;
+    nothing of the model runs before that check.
+    """
+    from ...registry.serialize import load
     from ..api import load_artifact
 
-    data = load_artifact(run_id, name)
-    untrusted = sio.get_untrusted_types(data=data)
-    missing = [t for t in untrusted if t not in (trusted or [])]
-    if missing:
-        raise MlopsError(
-            f"model {name!r} of run {run_id[:8]} contains types skops does not trust: "
-            f"{', '.join(missing)}; check them and pass trusted=[...] to load it"
-        )
-    return sio.loads(data, trusted=untrusted or None)
+    return load(load_artifact(run_id, name), "skops", trusted=trusted)
 
 
 def _warn(message: str) -> None:
