@@ -65,7 +65,10 @@ class MlopsApp(ExtensionApp):
         self.log.info("jupyter_mlops: store %s", config.resolve().tracking_uri)
 
     def initialize_handlers(self) -> None:
+        from .mlflow import mlflow_routes
+
         self.handlers.extend(all_handlers())
+        self.handlers.extend(mlflow_routes())  # MLflow's REST API under /mlops/mlflow
 
     async def stop_extension(self) -> None:
         self.jobs.shutdown()

@@ -1,0 +1,5 @@
+"""MLflow experiments routes (filled in next)."""
+
+from __future__ import annotations
+
+ROUTES: list[tuple[str, type]] = []
