@@ -31,3 +31,26 @@ def test_public_path_walks_up_while_the_package_gives_the_same_class():
     stored = "sklearn.ensemble._forest.RandomForestClassifier"
     assert public_path_of(stored) == "sklearn.ensemble.RandomForestClassifier"
     assert public_path_of("not_imported_pkg._mod.Model") == "not_imported_pkg._mod.Model"
+
+
+def test_the_tracking_names_are_the_tracking_api():
+    import jupyter_mlops.tracking as tracking
+
+    assert set(mlops.TRACKING_NAMES) == set(tracking.__all__)
+
+
+def test_importing_the_package_loads_no_heavy_module():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, jupyter_mlops\n"
+        "heavy = [m for m in ('pandas', 'sqlalchemy', 'numpy', 'jupyter_mlops.store',"
+        " 'jupyter_mlops.tracking') if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+    code = "import jupyter_mlops as m; print(m.start_run.__module__, m.get_store.__module__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["jupyter_mlops.tracking.api", "jupyter_mlops.store"]
