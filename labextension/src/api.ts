@@ -251,6 +251,17 @@ export interface IAliasMove {
   reason: string | null;
 }
 
+/**
+ * The body of `POST models/<name>/aliases/<alias>`. `require` is sent as the user
+ * typed it (gate text, a list of texts or {metric: rule}); the server's one gate
+ * parser reads it and names a line it cannot read.
+ */
+export interface IAliasMoveBody {
+  version: number;
+  reason: string;
+  require?: string | string[] | Record<string, string>;
+}
+
 export interface IGateCheck {
   metric: string;
   rule: string;
@@ -309,7 +320,7 @@ export const api = {
     requestAPI<any>(`models/${encodeURIComponent(name)}/versions/${version}/lineage`),
   aliasMoves: (name: string) =>
     requestAPI<{ moves: IAliasMove[] }>(`models/${encodeURIComponent(name)}/aliases`),
-  moveAlias: (name: string, alias: string, body: { version: number; reason: string; require?: Record<string, string> }) =>
+  moveAlias: (name: string, alias: string, body: IAliasMoveBody) =>
     postAPI<{ promotion: { version: number; from_version: number | null; results: IGateCheck[] } }>(
       `models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`,
       body

@@ -2,7 +2,7 @@
  * State logic of the side panel, free of React and JupyterLab so that jest
  * tests it directly.
  */
-import type { IEvent, IRunRow, IRunsPage } from './api';
+import type { IAliasMoveBody, IEvent, IRunRow, IRunsPage } from './api';
 
 declare const require: (path: string) => { version: string };
 
@@ -211,4 +211,12 @@ export function parseParams(text: string): { params: Record<string, unknown> } |
 
 export function jobDone(state: string): boolean {
   return !['queued', 'running'].includes(state);
+}
+
+/**
+ * An alias move's body from the form: the gates go as typed, never parsed here,
+ * so a line the server cannot read comes back as its error instead of being dropped.
+ */
+export function aliasMoveBody(version: string, reason: string, gates: string): IAliasMoveBody {
+  return { version: Number(version), reason: reason.trim(), ...(gates.trim() ? { require: gates } : {}) };
 }

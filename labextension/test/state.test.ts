@@ -1,4 +1,5 @@
 import {
+  aliasMoveBody,
   aliasMoveProblem,
   anyRunning,
   changedRuns,
@@ -157,4 +158,16 @@ test('pipeline parameters are a JSON object', () => {
   expect(parseParams('{oops')).toHaveProperty('error');
   expect(jobDone('running')).toBe(false);
   expect(jobDone('finished')).toBe(true);
+});
+
+describe('aliasMoveBody', () => {
+  it('sends the gates as typed, lines the server cannot read included', () => {
+    const gates = 'acc >= current - 0.01\nthis is not a gate; f1>=0.8';
+    expect(aliasMoveBody('3', '  better  ', gates)).toEqual({ version: 3, reason: 'better', require: gates });
+  });
+
+  it('leaves require out when no gate is typed', () => {
+    expect(aliasMoveBody('2', 'ship', '  \n ')).toEqual({ version: 2, reason: 'ship' });
+    expect('require' in aliasMoveBody('2', 'ship', '')).toBe(false);
+  });
 });

@@ -134,6 +134,11 @@ def test_move_an_alias_and_see_the_event(page, in_lab_store):
     form = panel.get_by_role("form", name="Move alias")
     form.get_by_label("Version").select_option("2")
     form.get_by_label("Reason").fill("better accuracy on the holdout")
+    # the gates go to the server as typed: a line it cannot read is refused, not dropped
+    form.get_by_label("Gates").fill("acc >= 0.9\nacc about 0.9")
+    form.get_by_role("button", name="Move alias").click()
+    panel.get_by_role("alert").filter(has_text="got 'acc about 0.9'").wait_for()
+    assert mlops.get_model("iris-ui").aliases == {}
     form.get_by_label("Gates").fill("acc >= 0.9")
     form.get_by_role("button", name="Move alias").click()
     panel.get_by_role("status").filter(has_text="iris-ui@production → version 2").wait_for()

@@ -1,7 +1,7 @@
 import React, { useCallback, useEffect, useState } from 'react';
 
 import { IAliasMove, IGateCheck, IModelVersion, MlopsAPIError } from '../api';
-import { aliasMoveProblem } from '../state';
+import { aliasMoveBody, aliasMoveProblem } from '../state';
 import { ErrorLine, formatTime, KeyValues, useModel, useResource } from './common';
 
 /** Models, their versions and aliases; move an alias with a reason (through the gates). */
@@ -86,22 +86,16 @@ function ModelDetail(props: { name: string; onMoved: () => void }): JSX.Element 
     setProblem(why);
     setMessage(null);
     setGates([]);
+    setError(null);
     if (why) {
       return;
     }
-    const require: Record<string, string> = {};
-    for (const line of form.gates.split(/[;\n]/)) {
-      const m = line.trim().match(/^([\w./:-]+)\s*(.+)$/);
-      if (m) {
-        require[m[1]] = m[2].trim();
-      }
-    }
     try {
-      const r = await model.client.moveAlias(props.name, form.alias.trim(), {
-        version: Number(form.version),
-        reason: form.reason.trim(),
-        ...(Object.keys(require).length ? { require } : {})
-      });
+      const r = await model.client.moveAlias(
+        props.name,
+        form.alias.trim(),
+        aliasMoveBody(form.version, form.reason, form.gates)
+      );
       setGates(r.promotion.results);
       setMessage(
         `${props.name}@${form.alias} → version ${r.promotion.version}` +
@@ -177,9 +171,10 @@ function ModelDetail(props: { name: string; onMoved: () => void }): JSX.Element 
           value={form.reason}
           onChange={e => setForm({ ...form, reason: e.target.value })}
         />
-        <input
+        <textarea
           aria-label="Gates"
-          placeholder="gates: acc >= 0.9; loss < current"
+          rows={1}
+          placeholder="gates: acc >= current; loss < 0.2 (one a line, or ';')"
           value={form.gates}
           onChange={e => setForm({ ...form, gates: e.target.value })}
         />
@@ -199,8 +194,8 @@ function ModelDetail(props: { name: string; onMoved: () => void }): JSX.Element 
       )}
       {gates.length > 0 && (
         <ul aria-label="Gate results">
-          {gates.map(g => (
-            <li key={g.metric}>
+          {gates.map((g, i) => (
+            <li key={i}>
               {g.passed ? '✓' : '✗'} {g.metric} {g.rule} (candidate {String(g.candidate)})
             </li>
           ))}
