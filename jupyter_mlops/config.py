@@ -9,6 +9,9 @@ Resolution order, evaluated on every call so that a changed environment is honou
   default ``sqlite:///<home>/mlops.db``.
 * ``MLOPS_BLOB_ROOT``: any fsspec URL or folder for content-addressed blobs;
   default ``<home>/blobs``.
+* An ``s3://`` blob root is reached with boto's own settings (keys, profile,
+  region); ``AWS_ENDPOINT_URL_S3`` (or ``AWS_ENDPOINT_URL``) names an
+  S3-compatible server (MinIO, Ceph, moto) instead of AWS.
 """
 
 from __future__ import annotations
@@ -53,6 +56,23 @@ def resolve(start: Path | None = None) -> StoreConfig:
     if not blob_root:
         blob_root = str(home / "blobs")
     return StoreConfig(tracking_uri=uri, blob_root=blob_root, home=home)
+
+
+S3_ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+
+
+def s3_endpoint() -> str | None:
+    """The S3-compatible endpoint in force, or None for AWS itself.
+
+    Read from boto's standard variables, so that the blob store, s3fs and
+    pyarrow datasets on ``s3://`` URLs, and the user's own boto3 code all
+    reach the same server from one setting.
+    """
+    for name in S3_ENDPOINT_VARIABLES:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
 
 
 def default_experiment() -> str:
