@@ -167,3 +167,101 @@ def test_an_unreachable_endpoint_is_a_clear_error(s3_env, monkeypatch):
     assert "s3://unreachable/mlops" in str(caught.value)
     assert endpoint in str(caught.value)
     assert "AWS_ENDPOINT_URL_S3" in str(caught.value)
+
+
+# -- The core's blobs on S3: artifacts, snapshots, models, pipeline outputs, gc ---------
+def _digests_on_s3(bucket: str) -> set[str]:
+    return {key.rsplit("/", 1)[-1] for key in _keys(bucket)}
+
+
+def test_artifacts_round_trip_on_s3(s3_blob_root: str, s3_bucket: str, tmp_path: Path):
+    import jupyter_mlops as mlops
+
+    report = tmp_path / "report.txt"
+    report.write_text("accuracy 0.93\n")
+    with mlops.start_run("s3-artifacts") as run:
+        (raw,) = mlops.log_artifact(b"\x00\x01 bytes", "raw.bin")
+        (text,) = mlops.log_artifact(report)
+    assert mlops.get_store().blobs.url == s3_blob_root
+    assert {raw.digest, text.digest} <= _digests_on_s3(s3_bucket)
+    assert mlops.load_artifact(run.id, "raw.bin") == b"\x00\x01 bytes"
+    assert mlops.load_artifact(run.id, "report.txt") == b"accuracy 0.93\n"
+    assert not any((tmp_path / ".mlops").rglob("blobs"))  # nothing went to the local folder
+
+
+def test_snapshots_and_drift_round_trip_on_s3(s3_blob_root: str, s3_bucket: str):
+    import numpy as np
+    import pandas as pd
+
+    import jupyter_mlops as mlops
+
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"x": rng.normal(size=500), "kind": rng.choice(["a", "b"], 500)})
+    shifted = train.assign(x=train["x"] + 3)
+    info = mlops.snapshot(train, "train")
+    later = mlops.snapshot(shifted, "train")
+    assert {info.data_digest, info.profile_digest, later.data_digest} <= _digests_on_s3(s3_bucket)
+    pd.testing.assert_frame_equal(mlops.load_snapshot("train@1"), train)
+    assert mlops.drift("train@1", "train@1").drifted is False
+    report = mlops.drift("train@1", "train@2")
+    assert report.drifted and "x" in report.drifted_columns
+
+
+def test_models_round_trip_on_s3(s3_blob_root: str, s3_bucket: str):
+    import numpy as np
+    from sklearn.linear_model import LinearRegression
+
+    import jupyter_mlops as mlops
+
+    model = LinearRegression().fit(np.arange(10).reshape(-1, 1), 2 * np.arange(10))
+    with mlops.start_run("fit"):
+        version = mlops.register_model("doubler", model)
+    assert version.digest in _digests_on_s3(s3_bucket)
+    assert mlops.load_model("doubler/1").predict([[4]]).round(6).tolist() == [8.0]
+
+
+def test_gc_on_s3_removes_unreferenced_blobs_only(s3_blob_root: str, s3_bucket: str):
+    import jupyter_mlops as mlops
+
+    with mlops.start_run("gone") as gone:
+        (only_gone,) = mlops.log_artifact(b"only the deleted run", "a.bin")
+    with mlops.start_run("kept") as kept:
+        (kept_art,) = mlops.log_artifact(b"kept run", "b.bin")
+    stray = mlops.get_store().blobs.put_bytes(b"never referenced").digest
+    mlops.delete_run(gone.id)
+    first = mlops.collect_garbage(grace=3600)
+    assert first.runs_removed == [gone.id]
+    assert first.blobs_removed == 0 and first.blobs_kept_recent >= 2  # written just now
+    assert {only_gone.digest, stray} <= _digests_on_s3(s3_bucket)
+    report = mlops.collect_garbage(grace=0)
+    assert {only_gone.digest, stray} <= set(report.removed_digests)
+    on_s3 = _digests_on_s3(s3_bucket)
+    assert only_gone.digest not in on_s3 and stray not in on_s3
+    assert kept_art.digest in on_s3
+    assert mlops.load_artifact(kept.id, "b.bin") == b"kept run"
+
+
+def test_a_pipeline_output_notebook_round_trips_on_s3(
+    s3_blob_root: str, s3_bucket: str, mlops_home
+):
+    import jupyter_mlops as mlops
+    from tests.pipeline.conftest import write_notebook
+
+    path = write_notebook(
+        mlops_home.parent / "train.ipynb",
+        [
+            "import jupyter_mlops as mlops",
+            ("alpha = 0.5", ["parameters"]),
+            "mlops.log_metric('score', alpha * 2)\nmlops.log_artifact(b'from the kernel', 'k.bin')",
+        ],
+    )
+    mlops.promote_notebook(path, "train")
+    result = mlops.run_pipeline("train", {"alpha": "2.0"})
+    assert result.ok, result
+    data = mlops.get_run(result.run_id)
+    assert data.metrics == {"score": 4.0}
+    digests = {a.name: a.digest for a in data.artifacts}
+    assert set(digests) == {"output.ipynb", "k.bin"}
+    assert set(digests.values()) <= _digests_on_s3(s3_bucket)
+    assert "injected-parameters" in mlops.load_artifact(result.run_id, "output.ipynb").decode()
+    assert mlops.load_artifact(result.run_id, "k.bin") == b"from the kernel"
