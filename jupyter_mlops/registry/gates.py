@@ -18,7 +18,6 @@ from typing import Any
 from ..errors import InvalidArgument, MlopsError
 from ..store import get_store
 from ..store import models as model_store
-from ..store.events import record_event
 from . import changes
 from .gate_rules import Gate, GateSpec, parse_gates, parse_rule
 from .uri import check_alias, check_model_name, check_version
@@ -189,15 +188,12 @@ def _check_versions(
 def _refuse(name: str, version: int, to: str, reason: str | None, results: list[GateCheck]):
     """Record the refusal (outside a dry run) and raise GateFailed."""
     if not changes.dry_run():
-        with get_store().db.session(write=True) as s:
-            record_event(
-                s,
-                "model.promotion_refused",
-                model_store.ENTITY,
-                name,
-                reason=reason,
-                payload={"alias": to, "version": version, "gates": _gate_payload(results)},
-            )
+        model_store.record_refusal(
+            get_store(),
+            name,
+            reason=reason,
+            payload={"alias": to, "version": version, "gates": _gate_payload(results)},
+        )
     raise GateFailed(name, version, to, results)
 
 
@@ -213,21 +209,20 @@ def _move(
     if changes.dry_run():
         before = changes.would_move(name, to, version)
         return ModelPromotion(name, version, to, before, tuple(results), bool(failed))
-    with get_store().db.session(write=True) as s:
-        before = model_store.move_alias(
-            s,
-            name,
-            to,
-            version,
-            reason=reason,
-            expect_from=current_version,
-            payload={
-                "via": "promote",
-                "forced": bool(failed),
-                "overridden": [r.metric for r in failed],
-                "gates": _gate_payload(results),
-            },
-        )
+    before = model_store.move_alias(
+        get_store(),
+        name,
+        to,
+        version,
+        reason=reason,
+        expect_from=current_version,
+        payload={
+            "via": "promote",
+            "forced": bool(failed),
+            "overridden": [r.metric for r in failed],
+            "gates": _gate_payload(results),
+        },
+    )
     changes.moved(name, to, before, version)
     return ModelPromotion(name, version, to, before, tuple(results), bool(failed))
 

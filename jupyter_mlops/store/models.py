@@ -122,7 +122,7 @@ def _version_row(session: Session, name: str, version: int) -> ModelVersion:
     return row
 
 
-def resolve_version(
+def _resolve_version(
     session: Session, name: str, *, version: int | None = None, alias: str | None = None
 ) -> ModelVersionInfo:
     """The version a (name, version) or (name, alias) points at; ``latest`` is the newest."""
@@ -150,7 +150,7 @@ def get_version(
     store: Store, name: str, *, version: int | None = None, alias: str | None = None
 ) -> ModelVersionInfo:
     with store.db.session() as s:
-        return resolve_version(s, name, version=version, alias=alias)
+        return _resolve_version(s, name, version=version, alias=alias)
 
 
 def alias_version(store: Store, name: str, alias: str) -> int | None:
@@ -305,7 +305,7 @@ def set_description(store: Store, name: str, description: str | None) -> None:
 
 
 # -- aliases ----------------------------------------------------------------------
-def move_alias(
+def _move_alias(
     session: Session,
     name: str,
     alias: str,
@@ -360,7 +360,30 @@ def set_alias(
     store: Store, name: str, alias: str, version: int, *, reason: str | None
 ) -> int | None:
     with store.db.session(write=True) as s:
-        return move_alias(s, name, alias, version, reason=reason, payload={"via": "set_alias"})
+        return _move_alias(s, name, alias, version, reason=reason, payload={"via": "set_alias"})
+
+
+def move_alias(
+    store: Store,
+    name: str,
+    alias: str,
+    version: int,
+    *,
+    reason: str | None,
+    expect_from: int | type[Ellipsis] | None = ...,
+    payload: dict[str, Any] | None = None,
+) -> int | None:
+    """Move ``alias`` to ``version`` in one transaction (compare-and-set with ``expect_from``)."""
+    with store.db.session(write=True) as s:
+        return _move_alias(
+            s, name, alias, version, reason=reason, expect_from=expect_from, payload=payload
+        )
+
+
+def record_refusal(store: Store, name: str, *, reason: str | None, payload: dict[str, Any]) -> None:
+    """Record that a promotion of ``name`` was refused by its gates (nothing moves)."""
+    with store.db.session(write=True) as s:
+        record_event(s, "model.promotion_refused", ENTITY, name, reason=reason, payload=payload)
 
 
 def delete_alias(store: Store, name: str, alias: str, *, reason: str | None) -> int:
