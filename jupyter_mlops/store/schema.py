@@ -44,6 +44,9 @@ class Experiment(Base):
     name: Mapped[str] = mapped_column(String(250), unique=True)
     created_at: Mapped[float] = mapped_column(Float)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # "active" or "deleted" (MLflow's experiment lifecycle, migration 0010)
+    lifecycle: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    deleted_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Run(Base):
@@ -162,3 +165,5 @@ class Event(Base):
 
 # Feature tables register themselves on Base.metadata.
 from . import schema_capture, schema_data, schema_pipeline, schema_registry  # noqa: E402, F401
+from . import schema_monitor  # noqa: E402, F401
+from . import schema_mlflow  # noqa: E402, F401
