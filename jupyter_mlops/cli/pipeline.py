@@ -179,55 +179,45 @@ def run_cmd(
     show = sys.stderr.isatty() if progress is None else progress
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        common = dict(
+            params_file=params_file, force=force, retries=retries, timeout=timeout, progress=show
+        )
         if sweeps:
+            sweep = parse_sweep(sweeps)
             result = core.run_sweep(
-                name,
-                parse_sweep(sweeps),
-                _params(params),
-                params_file=params_file,
-                workers=workers,
-                cluster=cluster,
-                force=force,
-                retries=retries,
-                timeout=timeout,
-                progress=show,
+                name, sweep, _params(params), workers=workers, cluster=cluster, **common
             )
         else:
             result = core.run_pipeline(
-                name,
-                _params(params),
-                params_file=params_file,
-                force=force,
-                retries=retries,
-                timeout=timeout,
-                kernel=kernel,
-                output=output,
-                progress=show,
-                dry_run=dry_run,
+                name, _params(params), kernel=kernel, output=output, dry_run=dry_run, **common
             )
     _show_warnings(caught)
     if isinstance(result, core.SweepResult):
-        if as_json:
-            echo_json(
-                {
-                    "parent_run_id": result.parent_run_id,
-                    "ok": result.ok,
-                    "points": [_result_json(p) for p in result.points],
-                }
-            )
-        else:
-            headers, rows = result.table()
-            click.echo(f"sweep of {result.pipeline}: parent run {result.parent_run_id}")
-            click.echo(table(rows, headers))
-            for p in result.points:
-                if p.failure is not None:
-                    click.echo(f"run {p.run_id[:8]}: {p.failure}", err=True)
+        _echo_sweep(result, as_json)
     elif as_json:
         echo_json(_result_json(result))
     else:
         _echo_result(result)
     if not result.ok:
         sys.exit(1)
+
+
+def _echo_sweep(result, as_json: bool) -> None:
+    if as_json:
+        echo_json(
+            {
+                "parent_run_id": result.parent_run_id,
+                "ok": result.ok,
+                "points": [_result_json(p) for p in result.points],
+            }
+        )
+        return
+    headers, rows = result.table()
+    click.echo(f"sweep of {result.pipeline}: parent run {result.parent_run_id}")
+    click.echo(table(rows, headers))
+    for p in result.points:
+        if p.failure is not None:
+            click.echo(f"run {p.run_id[:8]}: {p.failure}", err=True)
 
 
 @pipeline.command("ci")

@@ -112,27 +112,34 @@ def show_run(run_id, as_json) -> None:
     }
     if as_json:
         echo_json(record)
-        return
-    for key in (
-        "run_id",
-        "name",
-        "experiment",
-        "status",
-        "start_time",
-        "end_time",
-        "user",
-        "host",
-        "source_type",
-        "source_path",
-        "git_commit",
-        "git_branch",
-        "git_dirty",
-        "parent_run_id",
-        "lifecycle",
-    ):
+    else:
+        _echo_run(record, data)
+
+
+_SHOWN = (
+    "run_id",
+    "name",
+    "experiment",
+    "status",
+    "start_time",
+    "end_time",
+    "user",
+    "host",
+    "source_type",
+    "source_path",
+    "git_commit",
+    "git_branch",
+    "git_dirty",
+    "parent_run_id",
+    "lifecycle",
+)
+
+
+def _echo_run(record: dict, data) -> None:
+    for key in _SHOWN:
         click.echo(f"{key + ':':15} {fmt(record[key])}")
-    if info.error:
-        click.echo("error:\n  " + info.error.strip().replace("\n", "\n  "))
+    if data.info.error:
+        click.echo("error:\n  " + data.info.error.strip().replace("\n", "\n  "))
     for title, mapping in (("params", data.params), ("metrics", data.metrics), ("tags", data.tags)):
         if mapping:
             click.echo(f"\n{title}:")
