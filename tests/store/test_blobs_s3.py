@@ -139,6 +139,8 @@ def test_missing_credentials_are_a_clear_error(s3_bucket: str, s3_env, tmp_path:
         except StoreError as e:
             print("STORE ERROR:", e)
             print("CAUSE:", e.__cause__, e.__suppress_context__)
+        run = mlops.get_run(mlops.search_runs()["run_id"][0])
+        print("RUN:", run.info.status.value, len(run.artifacts))
         """
     )
     env = {
@@ -155,6 +157,7 @@ def test_missing_credentials_are_a_clear_error(s3_bucket: str, s3_env, tmp_path:
     assert "MLOPS_BLOB_ROOT" in message
     assert "AWS_ACCESS_KEY_ID" in message and "AWS_SECRET_ACCESS_KEY" in message
     assert "CAUSE: None True" in message  # no botocore traceback chained under it
+    assert "RUN: FAILED 0" in message  # the run ended with the error; no artifact row
 
 
 def test_an_unreachable_endpoint_is_a_clear_error(s3_env, monkeypatch):
