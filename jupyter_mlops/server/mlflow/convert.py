@@ -1,0 +1,133 @@
+"""Core values in MLflow's JSON shapes, MLflow's paging tokens, and its milliseconds."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from .base import MlflowError
+
+
+def ms(seconds: float | None) -> int | None:
+    return None if seconds is None else round(seconds * 1000)
+
+
+def seconds(value: Any, name: str) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value) / 1000.0
+    except (TypeError, ValueError):
+        raise MlflowError(
+            f"Invalid value {value!r} for parameter '{name}': expected milliseconds"
+        ) from None
+
+
+def number(value: Any, name: str) -> float:
+    if isinstance(value, bool):
+        raise MlflowError(f"Invalid value {value!r} for parameter '{name}': expected a number")
+    try:
+        return float(value)  # "NaN" and "Infinity" come as strings in MLflow's JSON
+    except (TypeError, ValueError):
+        raise MlflowError(
+            f"Invalid value {value!r} for parameter '{name}': expected a number"
+        ) from None
+
+
+def integer(value: Any, name: str, default: int = 0) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise MlflowError(
+            f"Invalid value {value!r} for parameter '{name}': expected an integer"
+        ) from None
+
+
+def key_values(mapping: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"key": k, "value": v} for k, v in sorted(mapping.items())]
+
+
+def json_number(value: float) -> float | str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
+
+
+def metric(point: Any) -> dict[str, Any]:
+    return {
+        "key": point.key,
+        "value": json_number(point.value),
+        "timestamp": ms(point.timestamp),
+        "step": int(point.step),
+    }
+
+
+def experiment(detail: Any) -> dict[str, Any]:
+    created = ms(detail.created_at)
+    return {
+        "experiment_id": str(detail.experiment_id),
+        "name": detail.name,
+        "artifact_location": f"mlflow-artifacts:/{detail.experiment_id}",
+        "lifecycle_stage": detail.lifecycle,
+        "creation_time": created,
+        "last_update_time": ms(detail.deleted_at) or created,
+        "tags": key_values(detail.tags),
+    }
+
+
+def run_info(info: Any) -> dict[str, Any]:
+    return {
+        "run_id": info.run_id,
+        "run_uuid": info.run_id,
+        "run_name": info.name,
+        "experiment_id": str(info.experiment_id),
+        "user_id": info.user,
+        "status": info.status.value if hasattr(info.status, "value") else info.status,
+        "start_time": ms(info.start_time),
+        "end_time": ms(info.end_time),
+        "artifact_uri": artifact_uri(info.experiment_id, info.run_id),
+        "lifecycle_stage": info.lifecycle,
+    }
+
+
+def artifact_uri(experiment_id: int, run_id: str) -> str:
+    """Where MLflow's client sends a run's artifacts (the mlflow-artifacts proxy)."""
+    return f"mlflow-artifacts:/{experiment_id}/{run_id}/artifacts"
+
+
+def run(details: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "info": run_info(details["info"]),
+        "data": {
+            "metrics": [metric(p) for p in sorted(details["metrics"], key=lambda p: p.key)],
+            "params": key_values(details["params"]),
+            "tags": key_values(details["tags"]),
+        },
+        "inputs": {"dataset_inputs": []},
+    }
+
+
+def page_offset(token: str | None) -> int:
+    """The offset inside an opaque ``page_token`` (base64 of ``{"offset": n}``)."""
+    if not token:
+        return 0
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
+        if isinstance(offset, int) and offset >= 0:
+            return offset
+    except (ValueError, KeyError, TypeError):
+        pass
+    raise MlflowError(f"Invalid page token {token!r}")
+
+
+def next_token(offset: int, returned: int, limit: int) -> str | None:
+    if returned < limit:
+        return None
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset + returned}).encode()).decode()

@@ -1,0 +1,71 @@
+"""MLflow's run filter and order-by grammar, translated into this package's ``RunQuery`` parts.
+
+MLflow writes ``attributes.run_name``, ``attributes.user_id``,
+``attributes.start_time`` (milliseconds), ``tags."key with spaces"``; this
+package's language (``filters.py``) has ``name``, ``user``, ``start_time``
+(seconds) and back-quoted keys. Identifiers are renamed outside quoted
+strings only, then the one parser of ``filters.py`` does the rest, so a
+malformed filter fails there with ``InvalidArgument``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from ..errors import InvalidArgument
+from .filters import Comparison, OrderBy, parse_filter, parse_order_by
+
+_ATTRIBUTE_NAMES = {
+    "run_name": "name",
+    "user_id": "user",
+    "created": "start_time",
+    "Created": "start_time",
+}
+_MILLISECONDS = ("start_time", "end_time")
+_QUOTED = re.compile(r"('(?:[^'\\]|\\.)*')")
+_DOUBLE_QUOTED_KEY = re.compile(r'\b(metrics?|params?|tags?)\."([^"]+)"')
+_ATTRIBUTE = re.compile(r"\b(?:attributes?|attr|run)\.(`?)(\w+)\1")
+_UNSUPPORTED = re.compile(r"\b(datasets?|attributes?\.artifact_uri)\b")
+
+
+def _rename(text: str) -> str:
+    text = _DOUBLE_QUOTED_KEY.sub(r"\1.`\2`", text)
+    if _UNSUPPORTED.search(text):
+        raise InvalidArgument(
+            "filter", "conditions on metrics, params, tags or run attributes", text
+        )
+    text = _ATTRIBUTE.sub(lambda m: _ATTRIBUTE_NAMES.get(m.group(2), m.group(2)), text)
+    for old, new in _ATTRIBUTE_NAMES.items():
+        text = re.sub(rf"(?<![\w.`]){old}(?![\w`])", new, text)
+    return text
+
+
+def _outside_quotes(text: str) -> str:
+    parts = _QUOTED.split(text)
+    return "".join(p if i % 2 else _rename(p) for i, p in enumerate(parts))
+
+
+def _seconds(c: Comparison) -> Comparison:
+    if c.kind != "attribute" or c.key not in _MILLISECONDS or c.value is None:
+        return c
+    values = c.value if isinstance(c.value, tuple) else (c.value,)
+    if not all(isinstance(v, (int, float)) for v in values):
+        raise InvalidArgument("filter", f"a number of milliseconds for {c.key}", c.value)
+    seconds = tuple(v / 1000.0 for v in values)
+    return replace(c, value=seconds if isinstance(c.value, tuple) else seconds[0])
+
+
+def translate_filter(filter: str | None) -> tuple[Comparison, ...]:
+    """MLflow's ``filter_string`` as this package's comparisons."""
+    if filter is None or not filter.strip():
+        return ()
+    return tuple(_seconds(c) for c in parse_filter(_outside_quotes(filter)))
+
+
+def translate_order_by(order_by: Sequence[str] | None) -> tuple[OrderBy, ...] | None:
+    """MLflow's ``order_by`` list (default: newest first, as MLflow)."""
+    if not order_by:
+        return None
+    return parse_order_by([_outside_quotes(item) for item in order_by])
