@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import tempfile
 import time
@@ -46,6 +47,8 @@ from . import cache, catalog, engine, inputs
 from .failure import CellFailure, find_failure, plain, running_cell
 from .params import check_values
 from .spec import Gate, PipelineSpec, find_pipeline
+
+log = logging.getLogger(__name__)
 
 OUTPUT_ARTIFACT = "output.ipynb"
 
@@ -179,17 +182,7 @@ def run_pipeline(
     spec, values, raw, kernel_name, notes = prepare(pipeline, params, params_file, kernel)
     started = time.monotonic()
     key = cache.cache_key(raw, values, inputs.current_fingerprints(spec.inputs))
-    try:  # bookkeeping for `pipeline list`: never a reason not to run
-        catalog.register_pipeline(
-            spec.name,
-            str(spec.folder),
-            catalog.notebook_digest(raw),
-            spec.origin_run_id,
-            _summary(spec),
-            event=False,
-        )
-    except MlopsError:
-        pass
+    _list_in_catalog(spec, raw)
     if not force:
         hit = cache.lookup(key)
         if hit is not None:
@@ -210,6 +203,21 @@ def run_pipeline(
             "warnings": tuple(notes),
         }
     )
+
+
+def _list_in_catalog(spec: PipelineSpec, raw: bytes) -> None:
+    """Bookkeeping for `pipeline list`: a failure is logged, never a reason not to run."""
+    try:
+        catalog.register_pipeline(
+            spec.name,
+            str(spec.folder),
+            catalog.notebook_digest(raw),
+            spec.origin_run_id,
+            _summary(spec),
+            event=False,
+        )
+    except MlopsError as exc:
+        log.warning("pipeline %s not listed in the catalog: %s", spec.name, exc)
 
 
 def _summary(spec: PipelineSpec) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from .entities import RunInfo, RunStatus
 from .events import record_event
-from .runs import load_run_row, resolve_run_id, run_info_of
+from .lifecycle import DELETED
+from .run_rows import load_run_row, resolve_run_id, run_info_of
 from .schema import Experiment
 from .schema import Run as RunRow
 from .schema_pipeline import Pipeline, PipelineCache
@@ -116,14 +117,14 @@ def list_pipelines(store: Store) -> list[PipelineInfo]:
 
 # -- the run cache ------------------------------------------------------------
 def cached_run(store: Store, key: str) -> str | None:
-    """The id of a FINISHED run recorded under ``key``, or None."""
+    """The id of a FINISHED run recorded under ``key`` that is not deleted, or None."""
     with store.db.session() as s:
         row = s.execute(
-            select(PipelineCache.run_id, RunRow.status)
+            select(PipelineCache.run_id, RunRow.status, RunRow.lifecycle)
             .join(RunRow, RunRow.run_id == PipelineCache.run_id)
             .where(PipelineCache.key == key)
         ).first()
-    if row is None or row[1] != RunStatus.FINISHED.value:
+    if row is None or row[1] != RunStatus.FINISHED.value or row[2] == DELETED:
         return None
     return row[0]
 

@@ -225,3 +225,12 @@ def test_a_pipeline_run_records_the_notebook_as_its_source(train):
     result = mlops.run_pipeline("train")
     info = mlops.get_run(result.run_id).info
     assert (info.source_type, info.source_path) == ("notebook", str(train.spec.notebook_path))
+
+
+def test_a_deleted_run_is_never_served_from_the_cache(train):
+    """Deleting the run a cached result points at makes the next run execute again."""
+    first = mlops.run_pipeline("train")
+    assert mlops.run_pipeline("train").cached
+    mlops.delete_run(first.run_id)
+    again = mlops.run_pipeline("train")
+    assert not again.cached and again.run_id != first.run_id
