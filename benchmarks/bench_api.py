@@ -35,7 +35,7 @@ def seed(n: int) -> None:
     from tqdm import tqdm
 
     from jupyter_mlops.store import get_store
-    from jupyter_mlops.store.runs import get_or_create_experiment
+    from jupyter_mlops.store.experiments import get_or_create_experiment
     from jupyter_mlops.store.schema import LatestMetric, Param, Run, Tag
 
     store = get_store()

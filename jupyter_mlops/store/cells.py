@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, insert, select
 
 from .entities import RunInfo
-from .runs import load_run_row, resolve_run_id, run_info_of
+from .run_rows import load_run_row, resolve_run_id, run_info_of
 from .schema import Experiment, Tag
 from .schema import Run as RunRow
 from .schema_capture import RunCell

@@ -14,7 +14,7 @@ import fcntl
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -318,3 +318,15 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def iter_chunks(items: Iterable[str], size: int = 500) -> Iterable[list[str]]:
+    """``items`` in lists of at most ``size``, to keep an ``IN (...)`` within the bind limits."""
+    chunk: list[str] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

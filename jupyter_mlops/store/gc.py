@@ -24,9 +24,9 @@ from sqlalchemy import JSON, String, delete, select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidArgument
+from .db import iter_chunks
 from .events import record_event
 from .lifecycle import DELETED
-from .runs import iter_chunks
 from .schema import Base, Event
 from .schema import Run as RunRow
 from .schema_pipeline import Pipeline

@@ -13,9 +13,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidArgument
+from .db import iter_chunks
 from .entities import RunStatus
 from .events import record_event
-from .runs import iter_chunks, resolve_run_id
+from .run_rows import resolve_run_id
 from .schema import Run as RunRow
 
 if TYPE_CHECKING:

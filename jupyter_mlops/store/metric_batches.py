@@ -1,6 +1,6 @@
 """Writing a batch of metric points when the store refuses some of them.
 
-A batch goes in as one transaction (``runs.insert_metrics``). When that fails
+A batch goes in as one transaction (``metrics.insert_metrics``). When that fails
 on the data (a value the driver cannot bind, a constraint), the batch is
 bisected until the points that fail on their own are found; those are set
 aside and returned, every other point is written. When it fails because the
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import exc as sa_exc
 
 from ..errors import MlopsError, StoreError
-from . import runs
+from . import metrics
 
 if TYPE_CHECKING:
     from . import Store
@@ -34,7 +34,7 @@ GIVE_UP_AFTER = 64
 class UnwrittenPoints(StoreError):
     """The store failed part-way; ``rows`` are the points not written (the rest were)."""
 
-    def __init__(self, message: str, rows: list[runs.MetricRow]) -> None:
+    def __init__(self, message: str, rows: list[metrics.MetricRow]) -> None:
         super().__init__(message)
         self.rows = rows
 
@@ -51,8 +51,8 @@ def is_data_error(exc: BaseException) -> bool:
 
 
 def insert_isolating(
-    store: Store, rows: Sequence[runs.MetricRow]
-) -> list[tuple[runs.MetricRow, str]]:
+    store: Store, rows: Sequence[metrics.MetricRow]
+) -> list[tuple[metrics.MetricRow, str]]:
     """Write ``rows``; return the points the store refused, each with the reason.
 
     Raises the store's error unchanged when the first attempt fails for a reason
@@ -60,18 +60,18 @@ def insert_isolating(
     fails part-way through a bisection (its ``rows`` still need writing).
     """
     try:
-        runs.insert_metrics(store, rows)
+        metrics.insert_metrics(store, rows)
         return []
     except Exception as exc:
         if not is_data_error(exc):
             raise
-    rejected: list[tuple[runs.MetricRow, str]] = []
+    rejected: list[tuple[metrics.MetricRow, str]] = []
     pending = [list(rows)]
     written = 0
     while pending:
         chunk = pending.pop()
         try:
-            runs.insert_metrics(store, chunk)
+            metrics.insert_metrics(store, chunk)
             written += len(chunk)
             continue
         except Exception as exc:

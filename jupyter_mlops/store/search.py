@@ -12,7 +12,7 @@ from sqlalchemy import Boolean, Float, and_, case, cast, exists, func, not_, sel
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import NotFound
-from .runs import iter_chunks
+from .db import iter_chunks
 from .schema import Experiment, LatestMetric, Param, Tag
 from .schema import Run as RunRow
 

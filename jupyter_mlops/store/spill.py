@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import make_url
 
 from ..errors import NotFound
-from . import metric_batches, runs
+from . import metric_batches, metrics, params_tags, runs
 from .entities import RunStatus
 from .identity import process_alive
 
@@ -62,7 +62,7 @@ def spill_dirs(store: Store) -> list[Path]:
 def write(
     store: Store,
     run_id: str,
-    rows: Sequence[runs.MetricRow],
+    rows: Sequence[metrics.MetricRow],
     *,
     status: str,
     error: str | None = None,
@@ -83,7 +83,7 @@ def write(
     raise failure
 
 
-def _encode(header: dict[str, Any], rows: Sequence[runs.MetricRow]) -> bytes:
+def _encode(header: dict[str, Any], rows: Sequence[metrics.MetricRow]) -> bytes:
     lines = [json.dumps({**header, "points": len(rows)})]
     lines += [json.dumps([k, step, ts, v]) for (_, k, step, ts, v) in rows]
     return ("\n".join(lines) + "\n").encode()
@@ -163,7 +163,7 @@ def _claimable(folder: Path) -> list[Path]:
     return paths
 
 
-def _read(path: Path) -> tuple[dict[str, Any], list[runs.MetricRow]]:
+def _read(path: Path) -> tuple[dict[str, Any], list[metrics.MetricRow]]:
     with path.open("rb") as f:
         header = json.loads(f.readline())
         if header.get("format") != FORMAT:
@@ -212,9 +212,9 @@ def _account(store: Store, run_id: str, written: int, rejected: int) -> None:
     new = {REPLAYED_TAG: str(int(tags.get(REPLAYED_TAG, 0)) + written)}
     if rejected:
         new["mlops.rejected_points"] = str(int(tags.get("mlops.rejected_points", 0)) + rejected)
-    runs.set_tags(store, run_id, new)
+    params_tags.set_tags(store, run_id, new)
     if SPILLED_TAG in tags:
-        runs.delete_tag(store, run_id, SPILLED_TAG)
+        params_tags.delete_tag(store, run_id, SPILLED_TAG)
 
 
 def replay_quietly(store: Store) -> None:

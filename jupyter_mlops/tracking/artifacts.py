@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import Conflict, InvalidArgument
 from ..store import Store
-from ..store import runs as run_store
+from ..store import artifacts as artifact_store
 from ..store.entities import ArtifactInfo
 from .validation import check_key
 
@@ -29,7 +29,9 @@ def log_artifact(
             raise InvalidArgument("name", "an artifact name when logging bytes")
         name = check_key(name, "name")
         ref = store.blobs.put_bytes(bytes(path_or_bytes))
-        return [run_store.add_artifact(store, run_id, name, ref.digest, ref.size, media_type(name))]
+        return [
+            artifact_store.add_artifact(store, run_id, name, ref.digest, ref.size, media_type(name))
+        ]
     if not isinstance(path_or_bytes, (str, os.PathLike)):
         raise InvalidArgument(
             "path_or_bytes", "a file path, a folder path or bytes", type(path_or_bytes).__name__
@@ -42,7 +44,9 @@ def log_artifact(
     base = check_key(name if name is not None else path.name, "name")
     if path.is_file():
         ref = store.blobs.put_file(path)
-        return [run_store.add_artifact(store, run_id, base, ref.digest, ref.size, media_type(base))]
+        return [
+            artifact_store.add_artifact(store, run_id, base, ref.digest, ref.size, media_type(base))
+        ]
     return _log_folder(store, run_id, path, base)
 
 
@@ -51,7 +55,7 @@ def _log_folder(store: Store, run_id: str, path: Path, base: str) -> list[Artifa
         check_key(f"{base}/{file.relative_to(path).as_posix()}", "name"): file
         for file in sorted(p for p in path.rglob("*") if p.is_file())
     }
-    stored = {a.name: a.digest for a in run_store.list_artifacts(store, run_id)}
+    stored = {a.name: a.digest for a in artifact_store.list_artifacts(store, run_id)}
     for name in files.keys() & stored.keys():
         with files[name].open("rb") as f:
             if hashlib.file_digest(f, "sha256").hexdigest() != stored[name]:
@@ -63,7 +67,7 @@ def _log_folder(store: Store, run_id: str, path: Path, base: str) -> list[Artifa
     for name, file in files.items():
         ref = store.blobs.put_file(file)
         items.append((name, ref.digest, ref.size, media_type(name)))
-    return run_store.add_artifacts(store, run_id, items)
+    return artifact_store.add_artifacts(store, run_id, items)
 
 
 def media_type(name: str) -> str | None:

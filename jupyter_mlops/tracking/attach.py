@@ -33,6 +33,7 @@ from collections.abc import Mapping
 
 from ..errors import MlopsError
 from ..store import get_store
+from ..store import metrics as metric_store
 from ..store import runs as run_store
 from ..store.entities import RunInfo, RunStatus
 from . import run as run_mod
@@ -98,7 +99,7 @@ def attached_run() -> AttachedRun | None:
             _warn_once(run_id, f"pipeline run {run_id[:8]} is {info.status.value}; not attaching")
             return None
         run = AttachedRun(store, info)
-        run.resume_steps(run_store.last_steps(store, run_id))
+        run.resume_steps(metric_store.last_steps(store, run_id))
         run_mod.track(run, make_active=False)
         _flush_after_each_cell(run)
         _attached = run

@@ -24,9 +24,10 @@ from typing import Any
 
 from .. import config
 from ..errors import InvalidArgument, MlopsError, NoActiveRun
-from ..store import Store, metric_batches, spill
+from ..store import Store, metric_batches, params_tags, spill
 from ..store import runs as run_store
 from ..store.entities import ArtifactInfo, RunData, RunInfo, RunStatus
+from ..store.metrics import MetricRow
 from . import artifacts
 from .validation import (
     check_key,
@@ -52,7 +53,7 @@ class Run:
         self.store = store
         self._info = info
         self.id = info.run_id
-        self._buf: list[run_store.MetricRow] = []
+        self._buf: list[MetricRow] = []
         self._lock = threading.Lock()
         # Held across swap + insert, so a flush (e.g. at run end or exit) waits for
         # one already under way on the keeper thread instead of racing past it.
@@ -62,7 +63,7 @@ class Run:
         self._steps: dict[str, int] = {}
         self._ended = info.status.terminal
         self._flush_error_reported = False
-        self.rejected_points: list[tuple[run_store.MetricRow, str]] = []
+        self.rejected_points: list[tuple[MetricRow, str]] = []
         self._rejected_count = 0
 
     # -- identity ----------------------------------------------------------
@@ -124,7 +125,7 @@ class Run:
         if not isinstance(params, Mapping):
             raise InvalidArgument("params", "a mapping of name to value", type(params).__name__)
         checked = {check_key(k, "param key"): param_to_text(k, v) for k, v in params.items()}
-        run_store.log_params(self.store, self.id, checked)
+        params_tags.log_params(self.store, self.id, checked)
 
     def set_tag(self, key: str, value: Any) -> None:
         self.set_tags({key: value})
@@ -133,7 +134,7 @@ class Run:
         if not isinstance(tags, Mapping):
             raise InvalidArgument("tags", "a mapping of name to value", type(tags).__name__)
         checked = {check_key(k, "tag key"): tag_to_text(k, v) for k, v in tags.items()}
-        run_store.set_tags(self.store, self.id, checked)
+        params_tags.set_tags(self.store, self.id, checked)
 
     def log_metric(
         self, key: str, value: Any, step: int | None = None, timestamp: float | None = None
@@ -210,7 +211,7 @@ class Run:
             if rejected:
                 self._set_aside(rejected)
 
-    def _set_aside(self, rejected: list[tuple[run_store.MetricRow, str]]) -> None:
+    def _set_aside(self, rejected: list[tuple[MetricRow, str]]) -> None:
         room = MAX_KEPT_REJECTED - len(self.rejected_points)
         self.rejected_points.extend(rejected[: max(room, 0)])
         self._rejected_count += len(rejected)
@@ -221,7 +222,7 @@ class Run:
             stacklevel=3,
         )
         try:
-            run_store.set_tags(self.store, self.id, {REJECTED_TAG: str(self._rejected_count)})
+            params_tags.set_tags(self.store, self.id, {REJECTED_TAG: str(self._rejected_count)})
         except Exception as exc:
             log.warning("run %s: could not tag refused points: %s", self.id[:8], exc)
 
@@ -291,7 +292,7 @@ class Run:
             )
         warnings.warn(f"run {self.id[:8]}: {message}", stacklevel=4)
         try:
-            run_store.set_tags(self.store, self.id, tags)
+            params_tags.set_tags(self.store, self.id, tags)
         except Exception as exc:
             log.warning("run %s: could not tag its unwritten points: %s", self.id[:8], exc)
         return path is not None

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 import jupyter_mlops as mlops
+from jupyter_mlops.store import metrics as metric_store
 from jupyter_mlops.store import runs as run_store
 from jupyter_mlops.store.schema import Metric
 from jupyter_mlops.tracking import run as run_mod
@@ -198,13 +199,13 @@ def test_a_point_the_store_refuses_does_not_take_the_others(any_store, monkeypat
     store = any_store
     monkeypatch.setenv("MLOPS_FLUSH_INTERVAL", "3600")
     calls = []
-    real_insert = run_store.insert_metrics
+    real_insert = metric_store.insert_metrics
 
     def counting_insert(store, rows):
         calls.append(len(rows))
         return real_insert(store, rows)
 
-    monkeypatch.setattr(run_store, "insert_metrics", counting_insert)
+    monkeypatch.setattr(metric_store, "insert_metrics", counting_insert)
     run = mlops.start_run("one-bad-point")
     for i in range(10_000):
         run.log_metric("m", float(i))
@@ -234,18 +235,18 @@ def test_store_outage_is_not_mistaken_for_bad_points(store, monkeypatch):
     run = mlops.start_run("outage")
     for i in range(100):
         run.log_metric("m", float(i))
-    real_insert = run_store.insert_metrics
+    real_insert = metric_store.insert_metrics
     calls = []
 
     def down(store, rows):
         calls.append(len(rows))
         raise StoreError("store operation failed and was rolled back: disk I/O error")
 
-    monkeypatch.setattr(run_store, "insert_metrics", down)
+    monkeypatch.setattr(metric_store, "insert_metrics", down)
     with pytest.raises(StoreError):
         run.flush()
     assert calls == [100] and len(run._buf) == 100  # no bisecting, nothing set aside
-    monkeypatch.setattr(run_store, "insert_metrics", real_insert)
+    monkeypatch.setattr(metric_store, "insert_metrics", real_insert)
     run.end()
     assert _stored_points(store, run.id) == 100
     assert "mlops.rejected_points" not in mlops.get_run(run.id).tags
