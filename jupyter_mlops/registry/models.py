@@ -85,52 +85,45 @@ def register_model(
         data, fmt = serialize.dump(model, format, trusted=trusted)
         obj, source = model, "object"
     else:
-        if run_id is None:
-            raise InvalidArgument(
-                "model", "a fitted model, or run= (and artifact=) naming a run's model artifact"
-            )
-        artifact = _pick_artifact(run_id, artifact)
-        fmt = format or serialize.format_from_name(artifact)
-        if fmt is None:
-            raise InvalidArgument(
-                "format",
-                "one of " + ", ".join(serialize.FORMATS),
-                None,
-                hint=f"cannot tell the format of {artifact!r} from its name",
-            )
-        data = store.blobs.get_bytes(run_store.get_artifact(store, run_id, artifact).digest)
-        obj = serialize.load(data, fmt, trusted=trusted)
-        serialize.check_is_model(obj)
-        source = f"runs:/{run_id}/{PurePosixPath(artifact)}"
-    signature = infer_signature(obj, input_example)
+        data, fmt, obj, source = _from_artifact(store, run_id, artifact, format, trusted)
     snapshots = [s["id"] for s in input_snapshots(run_id)] if run_id else []
-    if changes.dry_run():
-        return changes.would_register(
-            name,
-            data,
-            run_id=run_id,
-            source=source,
-            format=fmt,
-            model_class=serialize.class_path(obj),
-            signature=signature.to_dict(),
-            input_snapshots=snapshots,
-            description=description,
-        )
-    ref = store.blobs.put_bytes(data)
-    info = model_store.create_version(
-        store,
-        name,
+    record = dict(
         run_id=run_id,
         source=source,
-        digest=ref.digest,
-        size=ref.size,
         format=fmt,
         model_class=serialize.class_path(obj),
-        signature=signature.to_dict(),
+        signature=infer_signature(obj, input_example).to_dict(),
         input_snapshots=snapshots,
         description=description,
     )
+    if changes.dry_run():
+        return changes.would_register(name, data, **record)
+    ref = store.blobs.put_bytes(data)
+    info = model_store.create_version(store, name, digest=ref.digest, size=ref.size, **record)
     return changes.registered(info)
+
+
+def _from_artifact(
+    store: Any, run_id: str | None, artifact: str | None, format: str | None, trusted: Any
+) -> tuple[bytes, str, Any, str]:
+    """(bytes, format, model, source) of a model a run logged as an artifact."""
+    if run_id is None:
+        raise InvalidArgument(
+            "model", "a fitted model, or run= (and artifact=) naming a run's model artifact"
+        )
+    artifact = _pick_artifact(run_id, artifact)
+    fmt = format or serialize.format_from_name(artifact)
+    if fmt is None:
+        raise InvalidArgument(
+            "format",
+            "one of " + ", ".join(serialize.FORMATS),
+            None,
+            hint=f"cannot tell the format of {artifact!r} from its name",
+        )
+    data = store.blobs.get_bytes(run_store.get_artifact(store, run_id, artifact).digest)
+    obj = serialize.load(data, fmt, trusted=trusted)
+    serialize.check_is_model(obj)
+    return data, fmt, obj, f"runs:/{run_id}/{PurePosixPath(artifact)}"
 
 
 def get_model_version(ref: str) -> ModelVersionInfo:
