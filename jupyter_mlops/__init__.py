@@ -67,8 +67,18 @@ __all__ = [
 # Every part of the core loads on first use (pandas, SQLAlchemy, scipy, nbformat
 # and friends take seconds to import; a CLI call or %load_ext should not pay for
 # what it does not use).
-_LAZY_PACKAGES = ("data", "registry", "pipeline")
-_SUBMODULES = {"widgets", "tracking", "data", "registry", "pipeline", "magics", "cli", "server"}
+_LAZY_PACKAGES = ("data", "registry", "pipeline", "monitor")
+_SUBMODULES = {
+    "widgets",
+    "tracking",
+    "data",
+    "registry",
+    "pipeline",
+    "monitor",
+    "magics",
+    "cli",
+    "server",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -91,7 +101,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'jupyter_mlops' has no attribute {name!r}")
 
 
-_PUBLIC_SUBMODULES = ("data", "pipeline", "registry", "tracking", "widgets")
+_PUBLIC_SUBMODULES = ("data", "monitor", "pipeline", "registry", "tracking", "widgets")
 
 
 def __dir__() -> list[str]:

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "drift": ("data", "drift_cmd", "Compare CURRENT to REFERENCE (snapshot refs or CSV/Parquet"),
     "experiments": ("runs", "experiments", "Experiments and how many runs each holds."),
     "gc": ("runs", "gc", "Remove deleted runs for good and blobs nothing references any more."),
+    "labels": ("monitor", "labels", "Late labels: the true outcome of served predictions, joined"),
     "lineage": ("models", "lineage", "Where REF came from: version -> run -> input snapshots,"),
     "models": ("models", "models", "Registered models: versions, aliases, gated promotion."),
     "pipeline": ("pipeline", "pipeline", "Promoted notebooks: run, sweep, CI workflows,"),

@@ -75,7 +75,9 @@ def load_window(window_id: str | WindowInfo, *, labels: bool = False) -> pd.Data
     if labels:
         known = monitor_store.window_labels(store, info.id)
         id_column = _id_column(frame, info)
-        frame["label"] = [known.get(i) for i in frame[id_column]]
+        import pandas as pd
+
+        frame["label"] = pd.Series([known.get(i) for i in frame[id_column]], dtype=object)
     return frame
 
 
