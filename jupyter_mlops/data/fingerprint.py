@@ -1,15 +1,24 @@
 """A content fingerprint of a table: the same values give the same sha256 anywhere.
 
-The hash covers, column by column and in column order:
-the column name, its Arrow type, which rows are null, and the values.
-Values are hashed from normalised Arrow buffers (chunks combined, slice offsets
-removed, null slots zeroed), so the fingerprint does not depend on memory
-layout (chunking, slicing, C or Fortran order of the pandas blocks) or on the
-process (no per-process hash seeds are involved).
+The hash covers, column by column and in column order: the column name, its
+Arrow type, and its values cut into **fixed blocks of ``BLOCK_ROWS`` rows
+counted from the first row of the data** (the last block may be shorter).
+Each block is hashed from normalised Arrow buffers (its length, which rows are
+null, the values with null slots zeroed, slice offsets removed); a column's
+digest is the sha256 of its name, type, row count and block digests.
+
+Because blocks are defined by row positions, not by how the rows arrived, the
+fingerprint is the same for one in-memory table, the same rows streamed as
+record batches from a directory of Parquet or CSV files, or a Dask frame's
+partitions (each hashes its whole blocks; the rows either side of a block
+boundary are hashed where the parts meet). No per-process hash seeds are
+involved, so it is stable across processes and machines.
 
 - Row order matters: a shuffled frame is different data.
 - Types matter: ``int64`` and ``float64`` columns holding the same numbers
-  differ, and so do a pandas ``category`` and a plain string column.
+  differ, and so do a pandas ``category`` and a plain string column; the
+  32- and 64-bit offset variants of one type (``string``/``large_string``,
+  ``binary``/``large_binary``) are the same type here.
 - Column order matters too, because a snapshot gives back its columns in the
   stored order; reorder first (``df[sorted(df.columns)]``) if you want frames
   that differ only in column order to share a snapshot.
@@ -20,12 +29,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
-FORMAT = b"jupyter-mlops-fingerprint-2"
+FORMAT = b"jupyter-mlops-fingerprint-3"
+BLOCK_ROWS = 16_384
 
 
 def _fixed_width(t: pa.DataType) -> bool:
@@ -35,6 +47,11 @@ def _fixed_width(t: pa.DataType) -> bool:
         return t.bit_width % 8 == 0
     except ValueError:
         return False
+
+
+def _type_name(t: pa.DataType) -> str:
+    """The type as hashed: large offset variants count as the plain type."""
+    return str(t).replace("large_string", "string").replace("large_binary", "binary")
 
 
 def _update_array(h, arr: pa.Array) -> None:
@@ -92,16 +109,41 @@ def _update_varbinary(h, arr: pa.Array) -> None:
         h.update(memoryview(data_buf)[int(offsets[0]) : int(offsets[-1])])
 
 
-def _column_digest(field: pa.Field, col: pa.ChunkedArray) -> bytes:
+def _block_digest(arr: pa.Array) -> bytes:
     h = hashlib.sha256()
-    h.update(b"\x00col\x00" + field.name.encode("utf-8"))
-    h.update(b"\x00type\x00" + str(field.type).encode())
-    if col.num_chunks == 0:
-        arr = pa.array([], type=field.type)
-    else:
-        arr = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
     _update_array(h, arr)
     return h.digest()
+
+
+def _combined(col: pa.ChunkedArray | pa.Array) -> pa.Array:
+    if isinstance(col, pa.Array):
+        return col
+    if col.num_chunks == 0:
+        return pa.array([], type=col.type)
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+
+
+def block_digests(col: pa.ChunkedArray | pa.Array, start: int = 0) -> list[bytes]:
+    """Digests of the blocks of ``BLOCK_ROWS`` rows of ``col`` from row ``start`` on."""
+    arr = _combined(col)
+    return [_block_digest(arr.slice(i, BLOCK_ROWS)) for i in range(start, len(arr), BLOCK_ROWS)]
+
+
+def column_digest(field: pa.Field, n_rows: int, blocks: Iterable[bytes]) -> bytes:
+    h = hashlib.sha256()
+    h.update(b"\x00col\x00" + field.name.encode("utf-8"))
+    h.update(b"\x00type\x00" + _type_name(field.type).encode())
+    h.update(b"\x00rows\x00" + str(n_rows).encode())
+    for b in blocks:
+        h.update(b)
+    return h.digest()
+
+
+def combine(column_digests: Iterable[bytes]) -> str:
+    h = hashlib.sha256(FORMAT)
+    for d in column_digests:
+        h.update(d)
+    return h.hexdigest()
 
 
 def fingerprint(table: pa.Table) -> str:
@@ -111,12 +153,89 @@ def fingerprint(table: pa.Table) -> str:
     buffers); their digests are combined in column order.
     """
     pairs = list(zip(table.schema, table.columns))
+
+    def one(pair) -> bytes:
+        field, col = pair
+        return column_digest(field, table.num_rows, block_digests(col))
+
     if table.num_rows * table.num_columns > 1_000_000 and len(pairs) > 1:
         with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            digests = list(pool.map(lambda fc: _column_digest(*fc), pairs))
+            digests = list(pool.map(one, pairs))
     else:
-        digests = [_column_digest(f, c) for f, c in pairs]
-    h = hashlib.sha256(FORMAT)
-    for d in digests:
-        h.update(d)
-    return h.hexdigest()
+        digests = [one(p) for p in pairs]
+    return combine(digests)
+
+
+@dataclass
+class FingerprintPart:
+    """What one piece of the data (a Dask partition) contributes, given its first row's position.
+
+    ``head`` is the rows before the piece's first block boundary, ``tail`` those
+    after its last whole block; ``blocks`` the digests (per column) of the whole
+    blocks between. Only these cross the network; the client stitches them.
+    """
+
+    n_rows: int
+    head: pa.Table
+    blocks: list[list[bytes]]
+    tail: pa.Table
+
+
+def fingerprint_part(table: pa.Table, offset: int) -> FingerprintPart:
+    n = table.num_rows
+    head_n = min(n, (-offset) % BLOCK_ROWS)
+    whole = (n - head_n) // BLOCK_ROWS * BLOCK_ROWS
+    body = table.slice(head_n, whole)
+    blocks = [block_digests(c) for c in body.columns]
+    return FingerprintPart(n, table.slice(0, head_n), blocks, table.slice(head_n + whole))
+
+
+class Fingerprinter:
+    """The fingerprint of rows arriving in batches of any size (the same as of one table).
+
+    At most ``BLOCK_ROWS`` rows per column are held until their block is complete.
+    """
+
+    def __init__(self, schema: pa.Schema) -> None:
+        self.schema = schema
+        self.n_rows = 0
+        self._pending: list[pa.RecordBatch | pa.Table] = []
+        self._pending_rows = 0
+        self._blocks: list[list[bytes]] = [[] for _ in schema]
+
+    def update(self, batch: pa.RecordBatch | pa.Table) -> None:
+        if not batch.num_rows:
+            return
+        self.n_rows += batch.num_rows
+        self._pending.append(batch)
+        self._pending_rows += batch.num_rows
+        if self._pending_rows >= BLOCK_ROWS:
+            self._flush(final=False)
+
+    def add_part(self, part: FingerprintPart) -> None:
+        self.update(part.head)
+        if part.blocks and part.blocks[0]:
+            if self._pending_rows:
+                raise ValueError("fingerprint parts out of order")
+            for mine, theirs in zip(self._blocks, part.blocks):
+                mine.extend(theirs)
+            self.n_rows += len(part.blocks[0]) * BLOCK_ROWS
+        self.update(part.tail)
+
+    def _flush(self, *, final: bool) -> None:
+        tables = [
+            pa.Table.from_batches([b]) if isinstance(b, pa.RecordBatch) else b
+            for b in self._pending
+        ]
+        table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+        whole = self._pending_rows if final else self._pending_rows // BLOCK_ROWS * BLOCK_ROWS
+        for mine, col in zip(self._blocks, table.slice(0, whole).columns):
+            mine.extend(block_digests(col))
+        rest = table.slice(whole)
+        self._pending = [rest] if rest.num_rows else []
+        self._pending_rows = rest.num_rows
+
+    def hexdigest(self) -> str:
+        if self._pending_rows:
+            self._flush(final=True)
+        return combine(column_digest(f, self.n_rows, b) for f, b in zip(self.schema, self._blocks))

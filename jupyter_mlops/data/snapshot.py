@@ -1,5 +1,10 @@
 """Snapshots: a named, versioned, fingerprinted copy of a data frame in the store.
 
+Data sets on disk or in an object store (a path or fsspec URL, see
+``sources.py``) are streamed (``stream.py``) and either copied as one Parquet
+blob or, above ``MLOPS_SNAPSHOT_COPY_LIMIT`` (default 1 GB) or with
+``keep="reference"``, kept by reference to their files (``dataset_snapshot.py``).
+
 ``snapshot(df, "train")`` fingerprints the frame (see ``fingerprint.py``). If
 ``train`` already holds that content, the existing version is returned and
 nothing is written; if another name holds it, its Parquet and profile blobs
@@ -85,23 +90,55 @@ def _write_blobs(store: Store, table: pa.Table) -> tuple[BlobRef, BlobRef]:
     return result["data"], profile_ref
 
 
+KEEP = ("copy", "reference")
+
+
 def snapshot(
     data: Any,
     name: str,
     run: Any = None,
     *,
     description: str | None = None,
+    keep: str | None = None,
+    cluster: Any = None,
 ) -> SnapshotInfo:
     """Store ``data`` as the next version of ``name`` (or return the version holding it).
 
-    ``run``: the run that read this data (lineage); None means the active run
-    if one is open, False records no link.
+    ``data``: a frame (pandas, pyarrow, polars), a Dask DataFrame, or the path
+    or fsspec URL of Parquet/CSV files. ``run``: the run that read this data
+    (lineage); None means the active run if one is open, False records no
+    link. ``keep``: "copy" (a Parquet blob in the store) or "reference" (files
+    only, recorded with their size and ETag or modification time); the default
+    copies unless the files are larger than ``MLOPS_SNAPSHOT_COPY_LIMIT``.
+    ``cluster``: a Dask scheduler address or ``distributed.Client`` to profile on.
     """
     snap_store.check_name(name)
     if description is not None and not isinstance(description, str):
         raise InvalidArgument("description", "a string", description)
-    table = to_table(data)
-    run_id = _run_id(run)
+    if keep is not None and keep not in KEEP:
+        raise InvalidArgument("keep", "'copy' or 'reference'", keep)
+    from .dask_source import is_dask_frame
+    from .sources import is_dataset_url
+
+    if is_dataset_url(data) or is_dask_frame(data):
+        from .dataset_snapshot import snapshot_source
+
+        return snapshot_source(
+            data, name, _run_id(run), description=description, keep=keep, cluster=cluster
+        )
+    if keep == "reference":
+        raise InvalidArgument(
+            "keep", "'copy' for data in memory (only files can be kept by reference)", keep
+        )
+    if cluster is not None:
+        raise InvalidArgument("cluster", "None for data in memory (a Dask frame or files)", cluster)
+    return snapshot_table(to_table(data), name, _run_id(run), description=description)
+
+
+def snapshot_table(
+    table: pa.Table, name: str, run_id: str | None, *, description: str | None = None
+) -> SnapshotInfo:
+    """The in-memory path: fingerprint, dedup, then Parquet and profile blobs and the row."""
     fp = fingerprint(table)
     store = get_store()
     existing, content = snap_store.find_existing(store, name, fp)
@@ -151,6 +188,11 @@ def load_snapshot(
         missing = sorted(set(columns) - set(info.columns))
         if missing:
             raise InvalidArgument("columns", f"columns of {info.ref}", missing)
+    if info.storage == "reference":
+        from .dataset_snapshot import referenced_dataset
+
+        table = referenced_dataset(info).to_table(columns=columns)
+        return table if as_arrow else table.to_pandas()
     with get_store().blobs.open(info.data_digest) as f:
         table = pq.read_table(f, columns=columns)
     return table if as_arrow else table.to_pandas()

@@ -1,4 +1,4 @@
-"""Data snapshot tables: snapshots (versioned by name) and run inputs (lineage)."""
+"""Data snapshot tables: snapshots (versioned by name), their referenced files, run inputs."""
 
 from __future__ import annotations
 
@@ -36,11 +36,30 @@ class Snapshot(Base):
     user: Mapped[str] = mapped_column(String(128))
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     expectations: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # "copy": the data is a Parquet blob (data_digest); "reference": the files in
+    # snapshot_files are the data, read back from where they are (source says how).
+    storage: Mapped[str] = mapped_column(String(16), default="copy", server_default="copy")
+    source: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (
         UniqueConstraint("name", "version", name="uq_snapshots_name_version"),
         Index("ix_snapshots_fingerprint", "fingerprint"),
     )
+
+
+class SnapshotFile(Base):
+    """One file of a snapshot kept by reference, as it was when the snapshot was taken."""
+
+    __tablename__ = "snapshot_files"
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("snapshots.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    etag: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    mtime: Mapped[float | None] = mapped_column(Float, nullable=True)
+    n_rows: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class RunInput(Base):

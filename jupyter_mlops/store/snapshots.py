@@ -21,7 +21,7 @@ from . import Store
 from .events import record_event
 from .identity import current_user
 from .run_rows import resolve_run_id
-from .schema_data import RunInput, Snapshot
+from .schema_data import RunInput, Snapshot, SnapshotFile
 
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,249}$")
 
@@ -44,6 +44,8 @@ class SnapshotInfo:
     user: str
     description: str | None = None
     expectations: dict[str, Any] | None = field(default=None, hash=False)
+    storage: str = "copy"  # or "reference": the data stays in its files (snapshot_files)
+    source: dict[str, Any] | None = field(default=None, hash=False, compare=False)
 
     @property
     def ref(self) -> str:
@@ -83,6 +85,8 @@ def _info(row: Snapshot) -> SnapshotInfo:
         user=row.user,
         description=row.description,
         expectations=None if row.expectations is None else dict(row.expectations),
+        storage=row.storage or "copy",
+        source=None if row.source is None else dict(row.source),
     )
 
 
@@ -134,28 +138,46 @@ def resolve(store: Store, ref: str | int) -> SnapshotInfo:
 
 
 def find_existing(
-    store: Store, name: str, fingerprint: str
+    store: Store, name: str, fingerprint: str, storage: str = "copy"
 ) -> tuple[SnapshotInfo | None, SnapshotInfo | None]:
-    """``(same, content)``: the version of ``name`` holding this content, else any holder of it."""
+    """``(same, content)``: the version of ``name`` holding this content, else a copy of it.
+
+    A copy is asked for (``storage="copy"``): only copies count, since a
+    reference is not a copy. A reference is asked for: a copy or a reference
+    serves.
+    """
     with store.db.session() as s:
-        same = _find_same(s, name, fingerprint)
+        same = _find_same(s, name, fingerprint, storage)
         return same, (None if same else _find_content(s, fingerprint))
 
 
 def create_snapshot(
-    store: Store, *, name: str, fingerprint: str, run_id: str | None, **fields: Any
+    store: Store,
+    *,
+    name: str,
+    fingerprint: str,
+    run_id: str | None,
+    files: list[dict[str, Any]] | None = None,
+    **fields: Any,
 ) -> SnapshotInfo:
     """Add the next version of ``name`` with its event and run link, in one transaction.
 
     When another writer stored the same content under ``name`` meanwhile, that
-    version is returned (and linked) instead.
+    version is returned (and linked) instead. ``files``: the referenced files
+    of a snapshot kept by reference (``storage="reference"``), in order.
     """
+    storage = fields.get("storage", "copy")
     with store.db.session(write=True) as s:
         if run_id is not None:
             run_id = resolve_run_id(s, run_id)
-        info = _find_same(s, name, fingerprint)
+        info = _find_same(s, name, fingerprint, storage)
         if info is None:
             info = _insert(s, name=name, fingerprint=fingerprint, **fields)
+            if files:
+                s.execute(
+                    insert(SnapshotFile),
+                    [{"snapshot_id": info.id, "position": i, **f} for i, f in enumerate(files)],
+                )
             record_event(
                 s,
                 "snapshot.created",
@@ -174,23 +196,39 @@ def link_run(store: Store, run_ref: str, snapshot_id: int, role: str = "input") 
         return _link_run(s, resolve_run_id(s, run_ref), snapshot_id, role)
 
 
-def _find_same(session: Session, name: str, fingerprint: str) -> SnapshotInfo | None:
+def _find_same(
+    session: Session, name: str, fingerprint: str, storage: str = "copy"
+) -> SnapshotInfo | None:
     """The newest version of ``name`` holding exactly this content, if any."""
+    stmt = select(Snapshot).where(Snapshot.name == name, Snapshot.fingerprint == fingerprint)
+    if storage == "copy":
+        stmt = stmt.where(Snapshot.storage == "copy")
+    row = session.scalars(stmt.order_by(Snapshot.version.desc()).limit(1)).first()
+    return None if row is None else _info(row)
+
+
+def _find_content(session: Session, fingerprint: str) -> SnapshotInfo | None:
+    """A copy of this content under any name (to reuse its blobs)."""
     row = session.scalars(
         select(Snapshot)
-        .where(Snapshot.name == name, Snapshot.fingerprint == fingerprint)
-        .order_by(Snapshot.version.desc())
+        .where(Snapshot.fingerprint == fingerprint, Snapshot.storage == "copy")
         .limit(1)
     ).first()
     return None if row is None else _info(row)
 
 
-def _find_content(session: Session, fingerprint: str) -> SnapshotInfo | None:
-    """Any snapshot with this content (to reuse its blobs under another name)."""
-    row = session.scalars(
-        select(Snapshot).where(Snapshot.fingerprint == fingerprint).limit(1)
-    ).first()
-    return None if row is None else _info(row)
+def snapshot_files(store: Store, snapshot_id: int) -> list[dict[str, Any]]:
+    """The files of a snapshot kept by reference, in their order (empty for a copy)."""
+    with store.db.session() as s:
+        rows = s.scalars(
+            select(SnapshotFile)
+            .where(SnapshotFile.snapshot_id == snapshot_id)
+            .order_by(SnapshotFile.position)
+        )
+        return [
+            {"url": r.url, "size": r.size, "etag": r.etag, "mtime": r.mtime, "n_rows": r.n_rows}
+            for r in rows
+        ]
 
 
 def _insert(session: Session, *, name: str, **fields: Any) -> SnapshotInfo:
