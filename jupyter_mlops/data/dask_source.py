@@ -23,7 +23,7 @@ from ..errors import InvalidArgument
 from .fingerprint import Fingerprinter, FingerprintPart, fingerprint_part
 from .frames import to_table
 from .profile import EDGE_SAMPLE, TableProfile, profile_table
-from .stream import SAMPLE_PIECES, Scanned, merge_all, sample_edges
+from .stream import SAMPLE_PIECES, Scanned, merge_all, numeric_columns, sample_edges
 
 
 def is_dask_frame(x: Any) -> bool:
@@ -129,8 +129,10 @@ def profile_dask(ddf, edges: dict | None, cluster: Any = None) -> TableProfile:
     from dask import delayed
 
     client = client_for(cluster)
-    if edges is None:
-        edges = _dask_edges(ddf, client)
+    edges = dict(edges or {})
+    meta = _partition_table(ddf._meta).schema
+    if any(n not in edges for n in numeric_columns(meta)):  # the rest fixed from a sample
+        edges = {**_dask_edges(ddf, client), **edges}
     tables = [delayed(_partition_table)(p) for p in ddf.to_delayed()]
     return _run(tables, edges, client, False)[0].profile
 

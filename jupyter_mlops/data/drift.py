@@ -268,6 +268,12 @@ def _stored_side(ref: Any) -> _Side:
 
 
 def _frame_side(data: Any, argument: str, edges: Mapping | None, label: str) -> _Side:
+    from .dask_source import is_dask_frame
+
+    if is_dask_frame(data):  # one profile per partition, on the workers
+        from .dask_source import profile_dask
+
+        return _Side(label, profile_dask(data, None if edges is None else dict(edges)))
     table = to_table(data, argument)
     return _Side(label, profile_table(table, edges=dict(edges or {})))
 

@@ -58,6 +58,8 @@ def _fs_for(url: str):
 
     scheme = url.split("://", 1)[0] if "://" in url else "file"
     options: dict = {}
+    if scheme in ("s3", "s3a"):  # a cached listing would hide a changed or removed object
+        options["use_listings_cache"] = False
     if scheme in ("s3", "s3a") and s3_endpoint():
         options["endpoint_url"] = s3_endpoint()
     try:
@@ -280,6 +282,14 @@ class Dataset:
             parts, schema=pa.schema([self.schema.field(c) for c in columns])
         )
 
+    def to_table(self, columns: list[str] | None = None) -> pa.Table:
+        return pa.Table.from_batches(list(self.batches(columns)), schema=self._schema_of(columns))
+
+    def _schema_of(self, columns: list[str] | None) -> pa.Schema:
+        if columns is None:
+            return self.schema
+        return pa.schema([self.schema.field(c) for c in columns], metadata=self.schema.metadata)
+
     def read_all(self) -> pa.Table:
         return pa.Table.from_batches(list(self.batches()), schema=self.schema)
 
@@ -303,7 +313,7 @@ def open_dataset(url: str | os.PathLike) -> Dataset:
     return Dataset(os.fspath(url))
 
 
-def reopen(source: dict[str, Any], files: list[FileEntry]) -> ds.Dataset:
+def reopen(source: dict[str, Any], files: list[FileEntry]) -> Dataset:
     """The recorded files, refused (naming the file) when one changed or vanished."""
     dataset = Dataset.__new__(Dataset)
     dataset.url = source["url"]
@@ -332,8 +342,8 @@ def reopen(source: dict[str, Any], files: list[FileEntry]) -> ds.Dataset:
         if changes:
             raise Conflict(f"{f.url} changed since the snapshot ({'; '.join(changes)})")
         paths.append(path)
-    dataset.paths = paths
-    return dataset.dataset(paths)
+    dataset.paths, dataset.files = paths, list(files)
+    return dataset
 
 
 def is_dataset_url(x: Any) -> bool:

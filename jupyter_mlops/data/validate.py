@@ -303,8 +303,46 @@ def _range_edges(rules: dict[str, dict[str, Any]], table_types: dict[str, str]) 
     return edges
 
 
+def _observed(data: Any, exp: Expectations) -> TableProfile:
+    """The profile of ``data`` on each rule's range: a frame, a Dask frame or a snapshot.
+
+    A Dask frame is profiled per partition on its workers and a snapshot kept
+    by reference is streamed from its files; the ranges are fixed edges, so
+    merged counts are exact.
+    """
+    from .dask_source import is_dask_frame
+    from .snapshot import get_snapshot, is_snapshot_ref, load_snapshot
+
+    if is_dask_frame(data):
+        from .dask_source import profile_dask
+
+        meta = to_table(data._meta, "data", allow_empty=True).schema
+        return profile_dask(data, _numeric_edges(exp, meta))
+    if is_snapshot_ref(data) and get_snapshot(data).storage == "reference":
+        from .dataset_snapshot import referenced_dataset
+        from .profile import EDGE_SAMPLE
+        from .stream import numeric_columns, sample_edges, scan
+
+        src = referenced_dataset(get_snapshot(data))
+        sample = src.sample(numeric_columns(src.schema), EDGE_SAMPLE)
+        edges = {**sample_edges(sample), **_numeric_edges(exp, src.schema)}
+        return scan(src.batches(), src.schema, edges, fingerprint=False).profile
+    if is_snapshot_ref(data):
+        data = load_snapshot(data, as_arrow=True)
+    table = to_table(data, "data", allow_empty=True)
+    return profile_table(table, edges=_numeric_edges(exp, table.schema))
+
+
+def _numeric_edges(exp: Expectations, schema: Any) -> dict:
+    types = {f.name: str(f.type) for f in schema}
+    edges = _range_edges(exp.rules, types)
+    return {
+        n: e for n, e in edges.items() if column_kind(schema.field(n).type) in (NUMERIC, DATETIME)
+    }
+
+
 def validate(data: Any, against: Any) -> ValidationReport:
-    """Check ``data`` (a frame or a stored snapshot) against expectations.
+    """Check ``data`` (a frame, a Dask frame or a stored snapshot) against expectations.
 
     ``against``: a snapshot reference (its saved expectations, else ones
     inferred from its profile), an ``Expectations`` or its dict form.
@@ -319,19 +357,8 @@ def validate(data: Any, against: Any) -> ValidationReport:
         raise InvalidArgument(
             "against", "a snapshot reference, an Expectations or a dict", type(against).__name__
         )
-    if is_snapshot_ref(data):
-        from .snapshot import load_snapshot
-
-        data = load_snapshot(data, as_arrow=True)
-    table = to_table(data, "data", allow_empty=True)
-    types = {f.name: str(f.type) for f in table.schema}
-    edges = _range_edges(exp.rules, types)
-    edges = {
-        n: e
-        for n, e in edges.items()
-        if column_kind(table.schema.field(n).type) in (NUMERIC, DATETIME)
-    }
-    profile = profile_table(table, edges=edges)
+    profile = _observed(data, exp)
+    types = dict(profile.types)
     rows: list[tuple[str, str, str, str]] = []
     for name, rules in exp.rules.items():
         if name not in profile.columns:
@@ -346,7 +373,7 @@ def validate(data: Any, against: Any) -> ValidationReport:
     return ValidationReport(
         ok=violations.empty,
         violations=violations,
-        n_rows=table.num_rows,
+        n_rows=profile.n_rows,
         against=exp.source,
         expectations=exp,
     )
