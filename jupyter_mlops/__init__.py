@@ -67,7 +67,7 @@ __all__ = [
 # Every part of the core loads on first use (pandas, SQLAlchemy, scipy, nbformat
 # and friends take seconds to import; a CLI call or %load_ext should not pay for
 # what it does not use).
-_LAZY_PACKAGES = ("data", "registry", "pipeline", "monitor")
+_LAZY_PACKAGES = ("data", "registry", "pipeline", "monitor", "evaluation")
 _SUBMODULES = {
     "widgets",
     "tracking",
@@ -75,6 +75,7 @@ _SUBMODULES = {
     "registry",
     "pipeline",
     "monitor",
+    "evaluation",
     "magics",
     "cli",
     "server",
@@ -101,7 +102,15 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'jupyter_mlops' has no attribute {name!r}")
 
 
-_PUBLIC_SUBMODULES = ("data", "monitor", "pipeline", "registry", "tracking", "widgets")
+_PUBLIC_SUBMODULES = (
+    "data",
+    "evaluation",
+    "monitor",
+    "pipeline",
+    "registry",
+    "tracking",
+    "widgets",
+)
 
 
 def __dir__() -> list[str]:
