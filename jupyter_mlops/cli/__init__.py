@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "promote": ("pipeline", "promote", "Promote NOTEBOOK to a parameterized pipeline in"),
     "runs": ("runs", "runs", "Tracked runs."),
     "serve": ("models", "serve", "Serve REF (NAME@ALIAS or NAME/VERSION) over HTTP"),
+    "snapshot": ("data", "snapshot_cmd", "Snapshot the Parquet or CSV files at PATH (a file,"),
     "snapshots": ("data", "snapshots", "Stored data snapshots."),
     "tracking-server": ("mlflow", "tracking_server", "Serve MLflow's tracking REST API over this"),
     "validate": ("data", "validate_cmd", "Validate a CSV or Parquet FILE; exit 1 when any"),

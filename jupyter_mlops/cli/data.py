@@ -1,4 +1,4 @@
-"""``jupyter mlops snapshots list|show``, ``validate FILE --against REF``, ``drift REF CUR``."""
+"""``jupyter mlops snapshot PATH NAME``, ``snapshots list|show``, ``validate``, ``drift``."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from pathlib import Path
 
 import click
 
-from .. import data
-from ..data.frames import read_file
 from .output import echo_json, frame_table, jsonable, table
 
 
 def register(main: click.Group) -> None:
+    main.add_command(snapshot_cmd)
     main.add_command(snapshots)
     main.add_command(validate_cmd)
     main.add_command(drift_cmd)
@@ -25,11 +24,39 @@ def _iso(ts: float) -> str:
 
 def _side(value: str):
     """A file path when such a file exists, else a snapshot reference."""
+    from ..data.frames import read_file
+
     return read_file(value) if Path(value).is_file() else value
 
 
 def _write_json(path: str, payload: dict) -> None:
     Path(path).write_text(json.dumps(jsonable(payload), indent=2, default=str))
+
+
+@click.command("snapshot")
+@click.argument("path")
+@click.argument("name")
+@click.option(
+    "--keep",
+    type=click.Choice(["copy", "reference"]),
+    default=None,
+    help="Copy the data into the store, or record the files only "
+    "(default: copy up to MLOPS_SNAPSHOT_COPY_LIMIT, 1 GB).",
+)
+@click.option("-d", "--description", default=None, help="Free text kept with the snapshot.")
+@click.option("--json", "as_json", is_flag=True, help="Print the snapshot as JSON (for CI).")
+def snapshot_cmd(path, name, keep, description, as_json) -> None:
+    """Snapshot the Parquet or CSV files at PATH (a file, a directory or an fsspec URL) as NAME."""
+    from ..data.snapshot import snapshot
+
+    info = snapshot(path, name, run=False, keep=keep, description=description)
+    if as_json:
+        echo_json(_record(info))
+        return
+    click.echo(
+        f"{info.ref}: {info.n_rows} rows, {info.n_columns} columns, kept by {info.storage} "
+        f"({info.data_size} bytes), fingerprint {info.fingerprint[:12]}"
+    )
 
 
 @click.group()
@@ -43,6 +70,8 @@ def snapshots() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
 def list_cmd(name, latest, as_json) -> None:
     """List snapshots (of NAME), newest version first."""
+    from .. import data
+
     infos = data.list_snapshots(name, all_versions=not latest)
     if as_json:
         echo_json([_record(i) for i in infos])
@@ -68,6 +97,8 @@ def _record(info) -> dict:
 @click.option("--json", "as_json", is_flag=True)
 def show_cmd(ref, as_json) -> None:
     """One snapshot: schema, column profile, the runs that read it, its expectations."""
+    from .. import data
+
     info = data.get_snapshot(ref)
     summary = data.get_profile(info).summary()
     runs = data.runs_of_snapshot(info)
@@ -97,6 +128,9 @@ def show_cmd(ref, as_json) -> None:
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write JSON here.")
 def validate_cmd(file, against, json_path) -> None:
     """Validate a CSV or Parquet FILE; exit 1 when any expectation is violated."""
+    from .. import data
+    from ..data.frames import read_file
+
     report = data.validate(read_file(file), against=against)
     if json_path:
         _write_json(json_path, report.to_dict())

@@ -198,3 +198,32 @@ def test_streamed_copy_is_one_parquet_blob(store, tmp_path, monkeypatch):
     assert info.storage == "copy" and info.data_digest
     pd.testing.assert_frame_equal(mlops.load_snapshot(info), frame)
     assert np.isclose(mlops.get_profile(info)["x"].mean, frame["x"].mean())
+
+
+def test_cli_snapshot_prints_json_for_ci(store, tmp_path, frame):
+    import json
+
+    from click.testing import CliRunner
+
+    from jupyter_mlops.cli import main
+
+    _write_parts(to_table(frame), tmp_path / "cli", [1000])
+    res = CliRunner().invoke(
+        main, ["snapshot", str(tmp_path / "cli"), "events", "--keep", "reference", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    record = json.loads(res.output)
+    assert (record["ref"], record["storage"], record["n_rows"]) == ("events@1", "reference", 2000)
+    res = CliRunner().invoke(main, ["snapshot", str(tmp_path / "nope"), "events"])
+    assert res.exit_code == 2 and "nope" in res.output
+    res = CliRunner().invoke(main, ["snapshot", str(tmp_path / "cli"), "events"])
+    assert res.exit_code == 0 and "events@2" in res.output and "copy" in res.output
+
+
+def test_cli_snapshot_help_stays_light(mlops_home):
+    from tests.cli.test_import import CODE, HEAVY
+    from tests.conftest import run_python
+
+    proc = run_python(CODE.format(heavy=HEAVY, args=["snapshot", "--help"]))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert '"command": []' in proc.stdout
