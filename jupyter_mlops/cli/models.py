@@ -273,8 +273,34 @@ def lineage(ref, as_json) -> None:
     help="Require 'Authorization: Bearer TOKEN' on every route but /health and /ping "
     "(default: $MLOPS_SERVE_TOKEN).",
 )
-def serve(ref, host, port, max_body, refresh, trusted, trust, token) -> None:
+@click.option(
+    "--log-sample",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0, max=1, min_open=True),
+    help="Fraction of rows recorded in the inference log.",
+)
+@click.option("--no-log", is_flag=True, help="Record nothing in the inference log.")
+@click.option(
+    "--log-window",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Rows per inference-log window.",
+)
+@click.option(
+    "--log-every",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds after which an open window is closed even when not full.",
+)
+def serve(
+    ref, host, port, max_body, refresh, trusted, trust, token, log_sample, no_log, log_window,
+    log_every,
+) -> None:  # fmt: skip
     """Serve REF (NAME@ALIAS or NAME/VERSION) over HTTP: GET /health, GET /metadata, POST /predict."""
+    from ..monitor.log import LogOptions
     from ..registry import serve as serving
 
     if (warning := serving.exposure_warning(host, token)) is not None:
@@ -282,6 +308,10 @@ def serve(ref, host, port, max_body, refresh, trusted, trust, token) -> None:
 
     def ready(url, server) -> None:
         click.echo(f"serving {server.ref} (version {server.loaded.version}) on {url}", nl=True)
+        counts = server.log_counts()
+        if counts["enabled"]:
+            click.echo(f"inference log: {counts['sample']:g} of rows, windows of "
+                       f"{counts['window_rows']} rows or {counts['window_seconds']:g} s")  # fmt: skip
         sys.stdout.flush()
 
     serving.serve(
@@ -293,4 +323,7 @@ def serve(ref, host, port, max_body, refresh, trusted, trust, token) -> None:
         max_body_bytes=max_body,
         ready=ready,
         token=token,
+        log=False
+        if no_log
+        else LogOptions(sample=log_sample, window_rows=log_window, window_seconds=log_every),
     )

@@ -1,11 +1,14 @@
 """HTTP serving of a registered model on tornado.
 
 Routes: ``GET /health`` (and ``GET /ping``), ``GET /metadata`` (version,
-signature) and ``POST /predict`` (JSON records or columns, validated against
-the signature). The
-request path never touches the database: a periodic callback asks the store
-which version the alias points at (off the event loop, every
-``refresh_interval`` seconds) and swaps in the new model when it moved, so
+signature, the inference log's counts), ``POST /predict`` (JSON records or
+columns, validated against the signature) and ``POST /labels`` (late labels
+joined by prediction id). Every prediction gets an id, returned beside the
+predictions (``ids``) and in the ``X-Prediction-Ids`` header. The request path
+never touches the database: rows go to the inference log's bounded queue
+(``jupyter_mlops.monitor.log``), whose own thread writes them in windows; a
+periodic callback asks the store which version the alias points at (off the
+event loop, every ``refresh_interval`` seconds) and swaps in the new model when it moved, so
 ``production`` can be moved without restarting the server.
 
 Bodies over ``max_body_bytes`` get 413 before they are read into memory. The
@@ -17,10 +20,10 @@ jupyter's ``token <token>``), else 401; never in the URL, which gets logged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
-import hmac
-import json
 import logging
+import signal
 import socket
 import threading
 import time
@@ -33,20 +36,21 @@ import tornado.netutil
 import tornado.web
 
 from ..errors import InvalidArgument
+from ..monitor.log import InferenceLog, LogOptions, PredictionIds
 from ..store import Store, get_store
 from ..store import models as model_store
 from ..store.models import ModelVersionInfo
 from . import serialize
 from .predict import Predictor
 from .serve_auth import check_token, exposure_warning
-from .signature import PayloadError, Signature
+from .serve_handlers import make_app
+from .signature import Signature
 from .trust import Trust, check_trusted
 from .uri import parse_ref
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
-JSON_TYPE = "application/json; charset=UTF-8"
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,7 @@ class ModelServer:
         max_body_bytes: int = DEFAULT_MAX_BODY,
         store: Store | None = None,
         token: str | None = None,
+        log: LogOptions | bool = True,
     ) -> None:
         if not isinstance(max_body_bytes, int) or max_body_bytes < 1:
             raise InvalidArgument("max_body_bytes", "a positive number of bytes", max_body_bytes)
@@ -85,8 +90,26 @@ class ModelServer:
         self.alias_missing = False
         # Bodies up to this size are read and discarded when over the limit; beyond, dropped.
         self.discard_limit = max(100 * 1024 * 1024, 4 * max_body_bytes)
+        self.ids = PredictionIds()
+        self.inference_log: InferenceLog | None = None
         self.loaded = self._load(self._target_version())
+        if log is not False:
+            options = LogOptions() if log is True else log
+            if not isinstance(options, LogOptions):
+                raise InvalidArgument("log", "True, False or LogOptions", log)
+            self.inference_log = InferenceLog(
+                self.ref.name, store=self.store, ids=self.ids, **vars(options)
+            )
+            self._describe(self.loaded)
         self.started_at = time.time()
+
+    def _describe(self, loaded: Loaded) -> None:
+        if self.inference_log is not None:
+            sig = loaded.predictor.signature
+            types = {c.name: c.type for c in sig.inputs or ()}
+            self.inference_log.describe(
+                loaded.version, sig.columns, types, sig.output.get("classes")
+            )
 
     def _target_version(self) -> int | None:
         if self.ref.version is not None:
@@ -112,6 +135,7 @@ class ModelServer:
         if version is None or version == self.loaded.version:
             return False
         loaded = self._load(version)
+        self._describe(loaded)
         log.info("%s moved: now serving version %s", self.ref, version)
         self.loaded = loaded  # one reference swap: requests see the old or the new model
         return True
@@ -137,180 +161,19 @@ class ModelServer:
             "signature": info.signature,
             "max_body_bytes": self.max_body_bytes,
             "refresh_interval": self.refresh_interval,
+            "log": self.log_counts(),
         }
 
+    def log_counts(self) -> dict[str, Any]:
+        """Rows logged, dropped (did not fit in the queue or could not be written), windows."""
+        if self.inference_log is None:
+            return {"enabled": False}
+        return self.inference_log.counts()
 
-# -- handlers --------------------------------------------------------------------
-@tornado.web.stream_request_body
-class _Handler(tornado.web.RequestHandler):
-    """Every route reads its body in chunks so that an oversize body is refused with 413."""
-
-    open_route = False  # True: answered without the token
-
-    def initialize(self, server: ModelServer) -> None:
-        self.server = server
-        self._chunks: list[bytes] = []
-        self._size = 0
-
-    def set_default_headers(self) -> None:
-        self.set_header("Content-Type", JSON_TYPE)
-
-    def _too_large(self, close: bool = False) -> None:
-        limit = self.server.max_body_bytes
-        message = f"request body is larger than the limit of {limit} bytes"
-        self.send_error(413, message=message, close=close)
-
-    def _authorized(self, token: bytes) -> bool:
-        scheme, _, value = self.request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() not in ("bearer", "token"):
-            return False
-        return hmac.compare_digest(value.strip().encode(), token)
-
-    def prepare(self) -> None:
-        self._overflow = False
-        token = self.server.token
-        if token is not None and not self.open_route and not self._authorized(token):
-            # Answered before the body is read, so tornado drops the connection: say so.
-            self.set_header("WWW-Authenticate", 'Bearer realm="model server"')
-            message = "this server needs a token: send the header Authorization: Bearer <token>"
-            self.send_error(401, message=message, close=True)
-            return
-        length = self.request.headers.get("Content-Length")
-        if length is None or not length.isdigit():
-            return
-        if int(length) > self.server.discard_limit:
-            # Too big even to read and discard: answer now and drop the connection.
-            self._too_large(close=True)
-        elif int(length) > self.server.max_body_bytes:
-            self._overflow = True
-
-    def data_received(self, chunk: bytes) -> None:
-        # Over the limit the body is read and discarded (not kept), so that the
-        # client gets its 413 on a connection that stays usable.
-        if self._finished or self._overflow:
-            return
-        self._size += len(chunk)
-        if self._size > self.server.max_body_bytes:
-            self._overflow = True
-            self._chunks.clear()
-            return
-        self._chunks.append(chunk)
-
-    def body(self) -> bytes | None:
-        """The request body, or None after answering 413 when it was over the limit."""
-        if self._overflow:
-            self._too_large()
-            return None
-        return b"".join(self._chunks)
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        message = kwargs.get("message") or self._reason
-        exc = kwargs.get("exc_info")
-        if exc is not None and isinstance(exc[1], tornado.web.HTTPError) and exc[1].log_message:
-            message = exc[1].log_message
-        if kwargs.get("close"):
-            self.set_header("Connection", "close")
-        self.finish(json.dumps({"error": message, "status": status_code}))
-
-    def reply(self, body: dict[str, Any], status: int = 200) -> None:
-        self.set_status(status)
-        self.finish(json.dumps(body))
-
-
-class HealthHandler(_Handler):
-    open_route = True
-
-    def get(self) -> None:
-        s = self.server
-        body = {
-            "status": "ok",
-            "model": s.ref.name,
-            "ref": str(s.ref),
-            "version": s.loaded.version,
-        }
-        if s.alias_missing:
-            body["status"] = "alias_missing"
-            body["detail"] = f"{s.ref} no longer exists; still serving version {s.loaded.version}"
-        self.reply(body)
-
-
-class MetadataHandler(_Handler):
-    def get(self) -> None:
-        self.reply(self.server.metadata())
-
-
-class PredictHandler(_Handler):
-    def post(self) -> None:
-        loaded = self.server.loaded
-        raw = self.body()
-        if raw is None:
-            return None
-        try:
-            body = json.loads(raw, parse_constant=_no_constants)
-        except (UnicodeDecodeError, ValueError) as exc:
-            return self.reply({"error": f"the body is not valid JSON: {exc}", "status": 400}, 400)
-        except RecursionError:
-            error = "the body is nested too deeply; send records or columns of plain values"
-            return self.reply({"error": error, "status": 400}, 400)
-        proba = self.get_query_argument("proba", "false").lower() in ("1", "true", "yes")
-        try:
-            columns = _parse(body, loaded)
-            predictions = loaded.predictor.predict(columns, proba=proba)
-        except PayloadError as exc:
-            return self.reply({"error": str(exc), "status": 400}, 400)
-        except (ValueError, TypeError, ArithmeticError) as exc:
-            return self.reply({"error": f"the model refused this input: {exc}", "status": 400}, 400)
-        out: dict[str, Any] = {"predictions": predictions, "version": loaded.version}
-        if proba:
-            out["classes"] = loaded.info.signature.get("output", {}).get("classes")
-        self.finish(json.dumps(out))
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _log_request(handler: tornado.web.RequestHandler) -> None:
-    """Access log: errors at warning level; successes only when debugging (they are the hot path)."""
-    status = handler.get_status()
-    if status < 400:
-        if not log.isEnabledFor(logging.DEBUG):
-            return
-        level = logging.DEBUG
-    else:
-        level = logging.WARNING
-    request = handler.request
-    log.log(level, "%d %s %s %.2fms", status, request.method, request.uri,
-            1000.0 * request.request_time())  # fmt: skip
-
-
-def _parse(body: Any, loaded: Loaded) -> dict[str, list]:
-    from .signature import parse_payload
-
-    return parse_payload(body, loaded.predictor.signature)
-
-
-def make_app(server: ModelServer) -> tornado.web.Application:
-    args = {"server": server}
-    return tornado.web.Application(
-        [
-            (r"/health", HealthHandler, args),
-            (r"/ping", HealthHandler, args),  # MLflow's liveness route
-            (r"/metadata", MetadataHandler, args),
-            (r"/predict", PredictHandler, args),
-            (r"/invocations", PredictHandler, args),  # MLflow's route, for drop-in clients
-        ],
-        default_handler_class=_NotFound,
-        default_handler_args=args,
-        log_function=_log_request,
-    )
-
-
-class _NotFound(_Handler):
-    def _missing(self, *args: Any) -> None:
-        self.send_error(404, message="no such route; try GET /health, GET /metadata, POST /predict")
-
-    get = post = put = patch = delete = head = _missing
+    def close(self) -> None:
+        """Write the open window and stop the log's writer (the server itself stops elsewhere)."""
+        if self.inference_log is not None:
+            self.inference_log.close()
 
 
 # -- running ---------------------------------------------------------------------
@@ -339,11 +202,13 @@ def serve(
     max_body_bytes: int = DEFAULT_MAX_BODY,
     ready: Any = None,
     token: str | None = None,
+    log: LogOptions | bool = True,
 ) -> None:
-    """Serve ``ref`` until interrupted. ``ready(url, server)`` is called once listening.
+    """Serve ``ref`` until interrupted (Ctrl-C or SIGTERM). ``ready(url, server)`` is called once listening.
 
     The model is loaded (and refused when untrusted) before anything of it runs,
-    the predictor's start-up probe included.
+    the predictor's start-up probe included. On the way out the open window of
+    the inference log is written.
     """
     server = ModelServer(
         ref,
@@ -351,6 +216,7 @@ def serve(
         refresh_interval=refresh_interval,
         max_body_bytes=max_body_bytes,
         token=token,
+        log=log,
     )
     # Everything loaded so far lives for the whole process: keep it out of GC scans
     # so that collections stay short and do not show up in tail latency.
@@ -361,10 +227,13 @@ def serve(
         http, bound = _listen(server, host, port)
         refresher = tornado.ioloop.PeriodicCallback(server.refresh_async, refresh_interval * 1000)
         refresher.start()
+        stop = asyncio.Event()
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         if ready is not None:
             ready(f"http://{_url_host(host)}:{bound}", server)
         try:
-            await asyncio.Event().wait()
+            await stop.wait()
         finally:
             refresher.stop()
             http.stop()
@@ -373,6 +242,8 @@ def serve(
         asyncio.run(main())
     except KeyboardInterrupt:
         pass
+    finally:
+        server.close()
 
 
 def _url_host(host: str) -> str:
@@ -420,7 +291,10 @@ class BackgroundServer:
             http.stop()
             await http.close_all_connections()
 
-        asyncio.run(main())
+        try:
+            asyncio.run(main())
+        finally:
+            self.server.close()
 
     def stop(self) -> None:
         if self._loop is not None and self._stop is not None and self._thread.is_alive():
@@ -446,14 +320,20 @@ def start_background(
     refresh_interval: float = 1.0,
     max_body_bytes: int = DEFAULT_MAX_BODY,
     token: str | None = None,
+    log: LogOptions | bool = True,
 ) -> BackgroundServer:
-    """Serve ``ref`` from a daemon thread; port 0 picks a free port (see ``.url``)."""
+    """Serve ``ref`` from a daemon thread; port 0 picks a free port (see ``.url``).
+
+    ``log``: True logs every request to the inference log, False nothing,
+    ``LogOptions(...)`` sets the sample rate and the window size.
+    """
     server = ModelServer(
         ref,
         trusted=trusted,
         refresh_interval=refresh_interval,
         max_body_bytes=max_body_bytes,
         token=token,
+        log=log,
     )
     if (warning := exposure_warning(host, token)) is not None:
         log.warning(warning)
