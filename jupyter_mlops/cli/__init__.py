@@ -25,6 +25,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "alias": ("models", "alias", "Set or delete a model alias (every move is recorded)."),
     "artifacts": ("runs", "artifacts", "Files logged by runs: list or download them."),
     "drift": ("data", "drift_cmd", "Compare CURRENT to REFERENCE (snapshot refs or CSV/Parquet"),
+    "evaluate": (
+        "evaluate",
+        "evaluate_cmd",
+        "Score MODEL (NAME@ALIAS or NAME/VERSION) on a snapshot,",
+    ),
     "experiments": ("runs", "experiments", "Experiments and how many runs each holds."),
     "gc": ("runs", "gc", "Remove deleted runs for good and blobs nothing references any more."),
     "labels": ("monitor", "labels", "Late labels: the true outcome of served predictions, joined"),
