@@ -136,9 +136,9 @@ def _store(
         ref = _put_copy(store, data)
         data_digest, data_size = ref.digest, ref.size
     profile_ref = store.blobs.put_bytes(scanned.profile.to_bytes())
-    from .snapshot import _profile_cache
+    from .snapshot import remember_profile
 
-    _profile_cache[profile_ref.digest] = scanned.profile
+    remember_profile(profile_ref.digest, scanned.profile)
     return snap_store.create_snapshot(
         store,
         name=name,

@@ -86,7 +86,7 @@ def _write_blobs(store: Store, table: pa.Table) -> tuple[BlobRef, BlobRef]:
         worker.join()
     if "error" in result:
         raise result["error"]
-    _profile_cache[profile_ref.digest] = profile
+    remember_profile(profile_ref.digest, profile)
     return result["data"], profile_ref
 
 
@@ -206,6 +206,12 @@ def get_profile(ref: SnapshotRef) -> TableProfile:
     """The stored column profile of a snapshot (no data is read)."""
     info = get_snapshot(ref)
     return _profile_by_digest(get_store(), info.profile_digest)
+
+
+def remember_profile(digest: str, profile: TableProfile) -> None:
+    """Keep a profile just stored under ``digest``, so the first drift need not read it back."""
+    with _cache_lock:
+        _profile_cache[digest] = profile
 
 
 def _profile_by_digest(store: Store, digest: str) -> TableProfile:
