@@ -240,7 +240,7 @@ def test_a_file_that_is_not_a_database_is_a_store_error_and_cli_exit_2(tmp_path,
 def full_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """``(folder, fill)``: a small file system and a function that fills it up.
 
-    As root, a 4 MB tmpfs filled with a file; where mounting is not allowed, the
+    As root, a 16 MB tmpfs filled with a file; where mounting is not allowed, the
     fault is injected where a full disk shows first (opening the WAL fails with
     SQLite's "disk I/O error").
     """
@@ -249,17 +249,16 @@ def full_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     mounted = (
         os.geteuid() == 0
         and not subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)], capture_output=True
+            ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(folder)], capture_output=True
         ).returncode
     )
 
     def fill() -> None:
         if mounted:
-            with open(folder / "filler", "wb") as f:
+            with open(folder / "filler", "wb", buffering=0) as f:  # unbuffered: close never fails
                 with contextlib.suppress(OSError):
                     while True:
                         f.write(b"\0" * 65536)
-                        f.flush()
             return
         real = db_mod._sqlite_pragmas
 
