@@ -9,7 +9,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Unicode
 
 from .. import config
-from . import events, models, pipelines, runs, settings, snapshots
+from . import events, models, pipelines, run_pages, runs, settings, snapshots
 
 
 def all_handlers() -> list[tuple]:
@@ -17,6 +17,7 @@ def all_handlers() -> list[tuple]:
     return [
         *settings.handlers,
         *runs.handlers,
+        *run_pages.handlers,
         *events.handlers,
         *snapshots.handlers,
         *models.handlers,

@@ -119,8 +119,8 @@ class RunTagsHandler(MlopsHandler):
         self.reply({"tags": await self.call(tracking.set_run_tags, run_id, body.get("tags"))})
 
 
-def metric_series(run_id: str, key: str) -> dict[str, Any]:
-    """Every point of one metric, and the core's plotly figure of it."""
+def metric_series(run_id: str, key: str, x: str = "step", smoothing: float = 0.0) -> dict[str, Any]:
+    """Every point of one metric, and the core's plotly figure of it (``x``: step or timestamp)."""
     frame = tracking.get_metric_history(run_id, key)
     return {
         "run_id": run_id,
@@ -128,17 +128,23 @@ def metric_series(run_id: str, key: str) -> dict[str, Any]:
         "steps": frame["step"].tolist(),
         "timestamps": [t.timestamp() for t in frame["timestamp"]],
         "values": [v if math.isfinite(v) else None for v in frame["value"].tolist()],
-        "figure": figures.metric_curves([run_id], [key]),
+        "figure": figures.smoothed(figures.metric_curves([run_id], [key], x=x), smoothing),
     }
 
 
 class MetricHandler(MlopsHandler):
-    """``GET /mlops/api/runs/<id>/metrics/<key>``: every point of one metric, and its figure."""
+    """``GET /mlops/api/runs/<id>/metrics/<key>[?x=timestamp][&smoothing=0.6]``."""
 
     @tornado.web.authenticated
     @authorized
     async def get(self, run_id: str, key: str) -> None:
-        self.reply(await self.call(metric_series, run_id, key))
+        x = self.str_arg("x", "step")
+        smoothing = self.str_arg("smoothing", "0")
+        try:
+            weight = float(smoothing)
+        except ValueError:
+            raise InvalidArgument("smoothing", "a number from 0 up to 1", smoothing) from None
+        self.reply(await self.call(metric_series, run_id, key, x, weight))
 
 
 def compare(run_ids: list[str], keys: list[str] | None) -> dict[str, Any]:

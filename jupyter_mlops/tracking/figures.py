@@ -303,3 +303,133 @@ def run_comparison(run_ids: Sequence[str], keys: Sequence[str] | None = None) ->
         labels[run_id] = run_label(data.info.name, run_id)
         latest[run_id] = {k: v for k, v in data.metrics.items() if keys is None or k in set(keys)}
     return comparison_figure(latest, labels)
+
+
+def _field(data: Any, name: str) -> Any:
+    """``params.lr`` / ``metrics.acc`` / ``tags.x`` of a run, as logged (None when absent)."""
+    group, dot, key = name.partition(".")
+    if not dot or group not in ("params", "metrics", "tags"):
+        raise InvalidArgument("field", "params.<key>, metrics.<key> or tags.<key>", name)
+    return getattr(data, group).get(key)
+
+
+def _axis(values: list[Any]) -> dict[str, Any]:
+    """A numeric axis when every present value is a number, else categories in first-seen order."""
+    nums = [_num(v) for v in values]
+    if all(n is not None for n, v in zip(nums, values) if v is not None):
+        return {"values": nums}
+    cats = list(dict.fromkeys(str(v) for v in values if v is not None))
+    return {
+        "values": [None if v is None else cats.index(str(v)) for v in values],
+        "tickvals": list(range(len(cats))),
+        "ticktext": cats,
+    }
+
+
+def parallel_coordinates(
+    run_ids: Sequence[str], metric: str, params: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """One line per run through its params (default: those that differ) to ``metric``."""
+    runs = [get_run(r) for r in run_ids]
+    if not runs:
+        return empty_figure("select runs to see their params", title="parallel coordinates")
+    if params is None:
+        keys = sorted({k for r in runs for k in r.params})
+        params = [k for k in keys if len({r.params.get(k) for r in runs}) > 1] or keys
+    dims = []
+    for key in params:
+        axis = _axis([r.params.get(key) for r in runs])
+        dims.append({"label": key, **axis})
+    scores = [_num(r.metrics.get(metric)) for r in runs]
+    dims.append({"label": metric, "values": scores})
+    return {
+        "data": [
+            {
+                "type": "parcoords",
+                "dimensions": dims,
+                "line": {
+                    "color": [s if s is not None else 0 for s in scores],
+                    "showscale": True,
+                    "colorscale": "Viridis",
+                    "colorbar": {"title": {"text": metric}},
+                },
+                "meta": {"run_ids": [r.info.run_id for r in runs]},
+            }
+        ],
+        "layout": {
+            "title": {"text": f"params → {metric}"},
+            "height": 380,
+            "margin": {"l": 60, "r": 60, "t": 70, "b": 30},
+        },
+    }
+
+
+def runs_scatter(run_ids: Sequence[str], x: str, y: str) -> dict[str, Any]:
+    """Each run a point at (``x``, ``y``), any of ``params.*``, ``metrics.*`` or ``tags.*``."""
+    runs = [get_run(r) for r in run_ids]
+    if not runs:
+        return empty_figure("select runs to see them against each other", title="scatter")
+    xs = [_field(r, x) for r in runs]
+    ys = [_field(r, y) for r in runs]
+    as_axis = {n: _axis(v) for n, v in (("x", xs), ("y", ys))}
+    labels = [run_label(r.info.name, r.info.run_id) for r in runs]
+    layout: dict[str, Any] = {
+        "title": {"text": f"{y} against {x}"},
+        "height": 380,
+        "margin": {"t": 50, "b": 50},
+    }
+    for n, name in (("x", x), ("y", y)):
+        axis: dict[str, Any] = {"title": {"text": name}}
+        if "ticktext" in as_axis[n]:
+            axis.update(tickvals=as_axis[n]["tickvals"], ticktext=as_axis[n]["ticktext"])
+        layout[f"{n}axis"] = axis
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "markers+text" if len(runs) <= 20 else "markers",
+                "x": as_axis["x"]["values"],
+                "y": as_axis["y"]["values"],
+                "text": labels,
+                "textposition": "top center",
+                "marker": {
+                    "size": 10,
+                    "color": [PALETTE[i % len(PALETTE)] for i in range(len(runs))],
+                },
+                "meta": {"run_ids": [r.info.run_id for r in runs]},
+            }
+        ],
+        "layout": layout,
+    }
+
+
+def _ema(values: Sequence[float | None], weight: float) -> list[float | None]:
+    out: list[float | None] = []
+    last: float | None = None
+    for v in values:
+        if v is None:
+            out.append(None)
+            continue
+        last = v if last is None else weight * last + (1 - weight) * v
+        out.append(last)
+    return out
+
+
+def smoothed(figure: dict[str, Any], weight: float) -> dict[str, Any]:
+    """The curves of ``figure`` with an exponential moving average drawn over faded raw lines.
+
+    ``weight`` in [0, 1): 0 returns the figure unchanged (TensorBoard's smoothing slider).
+    """
+    if not isinstance(weight, (int, float)) or not 0 <= weight < 1:
+        raise InvalidArgument("smoothing", "a number from 0 up to (not including) 1", weight)
+    if weight == 0:
+        return figure
+    traces = []
+    for trace in figure.get("data", []):
+        if trace.get("type") != "scatter":
+            traces.append(trace)
+            continue
+        raw = {**trace, "opacity": 0.3, "showlegend": False, "hoverinfo": "skip"}
+        smooth = {**trace, "mode": "lines", "y": _ema(trace["y"], weight)}
+        traces += [raw, smooth]
+    return {**figure, "data": traces}
