@@ -137,11 +137,15 @@ def get_model_version(ref: str) -> ModelVersionInfo:
 def load_model(ref: str, *, trusted: serialize.Trust = False) -> Any:
     """The model object of ``name@alias``, ``name/3`` or ``name@latest``.
 
-    joblib/pickle versions are refused unless ``trusted=True``; skops dumps
+    joblib/pickle and MLflow-format versions are refused unless ``trusted=True``; skops dumps
     holding functions or types beyond the allow-list unless each is named in
     ``trusted=[...]`` (or ``trusted=True``).
     """
     info = get_model_version(ref)
+    if info.format == "mlflow":  # a version registered through MLflow's API
+        from . import mlflow_format
+
+        return mlflow_format.load(info, trusted)
     data = get_store().blobs.get_bytes(info.digest)
     return serialize.load(data, info.format, trusted=trusted)
 
