@@ -129,7 +129,7 @@ export interface IArtifact {
 }
 
 export interface IRunDetail {
-  info: IRunRow & { context: Record<string, unknown>; git_commit: string | null };
+  info: IRunRow & { context: Record<string, unknown>; git_commit: string | null; lifecycle?: string };
   params: Record<string, string>;
   metrics: Record<string, number | null>;
   tags: Record<string, string>;
@@ -290,6 +290,79 @@ export interface IJob {
   result: { run_id: string; status: string; metrics: Record<string, number>; error: string | null } | null;
 }
 
+export interface IRunCell {
+  seq: number;
+  phase: 'before' | 'run' | string;
+  execution_count: number | null;
+  source: string;
+  started_at: number | null;
+  duration: number | null;
+  error: string | null;
+}
+
+export interface IRunCells {
+  run_id: string;
+  cells: IRunCell[];
+  history: { notebook: string | null; cells: number; in_order: boolean | null; issues: string[]; notes: string[] };
+  /** `cell_history`'s hidden-state warning, or null when the cells replay from the notebook. */
+  warning: string | null;
+}
+
+export interface IRunContext {
+  run_id: string;
+  git: {
+    commit: string | null;
+    branch: string | null;
+    dirty: boolean | null;
+    root: string | null;
+    diff: string | null;
+    diff_truncated: boolean;
+  };
+  environment: Record<string, any> | null;
+  snapshots: { ref: string; name: string; version: number }[];
+  models: { name: string; version: number; ref: string }[];
+  notebook: string | null;
+}
+
+export interface IArtifactPreview {
+  name: string;
+  kind: 'image' | 'html' | 'table' | 'text' | 'binary';
+  size: number | null;
+  data_url?: string;
+  text?: string;
+  truncated?: boolean;
+  columns?: string[];
+  rows?: unknown[][];
+  n_rows?: number | null;
+  note?: string;
+}
+
+export interface ICompareDetails {
+  runs: string[];
+  labels: string[];
+  params: string[];
+  metrics: string[];
+  metric: string | null;
+  x: string | null;
+  y: string | null;
+  parallel: IFigure;
+  scatter: IFigure;
+  differences: { columns: string[]; rows: { kind: string; key: string; values: unknown[] }[] };
+}
+
+export interface IDiffLine {
+  op: 'equal' | 'replace' | 'insert' | 'delete';
+  left: string | null;
+  right: string | null;
+}
+
+export interface ICellDiff {
+  base: string;
+  other: string;
+  changed: number;
+  rows: { op: IDiffLine['op']; left_cell: number | null; right_cell: number | null; lines: IDiffLine[] }[];
+}
+
 // -- typed calls ---------------------------------------------------------------
 
 export const api = {
@@ -297,10 +370,23 @@ export const api = {
   experiments: () => requestAPI<{ experiments: { name: string }[] }>('experiments'),
   runs: (query: Query) => requestAPI<IRunsPage>(`runs${queryString(query)}`),
   run: (id: string) => requestAPI<IRunDetail>(`runs/${encodeURIComponent(id)}`),
-  metric: (id: string, key: string) =>
+  metric: (id: string, key: string, options: { x?: string; smoothing?: number } = {}) =>
     requestAPI<IMetricSeries>(
-      `runs/${encodeURIComponent(id)}/metrics/${key.split('/').map(encodeURIComponent).join('/')}`
+      `runs/${encodeURIComponent(id)}/metrics/${key.split('/').map(encodeURIComponent).join('/')}` +
+        queryString({ x: options.x, smoothing: options.smoothing || undefined })
     ),
+  runCells: (id: string) => requestAPI<IRunCells>(`runs/${encodeURIComponent(id)}/cells`),
+  runContext: (id: string) => requestAPI<IRunContext>(`runs/${encodeURIComponent(id)}/context`),
+  preview: (id: string, name: string) =>
+    requestAPI<IArtifactPreview>(
+      `runs/${encodeURIComponent(id)}/preview/${name.split('/').map(encodeURIComponent).join('/')}`
+    ),
+  restoreNotebook: (id: string) =>
+    postAPI<{ path: string }>(`runs/${encodeURIComponent(id)}/notebook`, {}),
+  compareDetails: (runIds: string[], choice: { metric?: string; x?: string; y?: string } = {}) =>
+    requestAPI<ICompareDetails>(`compare/details${queryString({ run_id: runIds, ...choice })}`),
+  compareCells: (base: string, other: string) =>
+    requestAPI<ICellDiff>(`compare/cells${queryString({ base, other })}`),
   tagRun: (id: string, tags: Record<string, string>) =>
     postAPI<{ tags: Record<string, string> }>(`runs/${encodeURIComponent(id)}/tags`, { tags }),
   compare: (runIds: string[]) =>

@@ -17,6 +17,10 @@ import {
   IJob,
   IModel,
   IPipeline,
+  IArtifactPreview,
+  ICompareDetails,
+  IRunCells,
+  IRunContext,
   IRunDetail,
   IRunsPage,
   IServerSettings,
@@ -24,6 +28,7 @@ import {
   Query
 } from './api';
 import { IRunsQuery, jobDone, mergeEvents, newestEventId, runsQueryParams } from './state';
+import { ITableQuery, RunsTableModel } from './pages/runsTable';
 
 export type Standby = 'when-hidden' | 'never' | (() => boolean);
 
@@ -62,6 +67,10 @@ export class Resource<T> implements IDisposable {
 
   get changed(): ISignal<this, void> {
     return this._changed;
+  }
+
+  get disposed(): ISignal<this, void> {
+    return this._disposedSignal;
   }
 
   get watchers(): number {
@@ -141,6 +150,7 @@ export class Resource<T> implements IDisposable {
     }
     this._disposed = true;
     this._poll.dispose();
+    this._disposedSignal.emit();
     Signal.clearData(this);
   }
 
@@ -217,6 +227,7 @@ export class Resource<T> implements IDisposable {
   private _skipTick = false;
   private _disposed = false;
   private _changed = new Signal<this, void>(this);
+  private _disposedSignal = new Signal<this, void>(this);
 }
 
 export type Client = typeof defaultClient;
@@ -233,7 +244,12 @@ export class MlopsModel implements IDisposable {
     this._interval = options.interval;
     this._standby = options.standby ?? 'when-hidden';
     const client = this.client;
-    this.server = this._resource<IServerSettings>(() => client.settings(), 0);
+    // Polled only while the server does not answer, so every page notices when it is back.
+    this.server = this._resource<IServerSettings>(
+      () => client.settings(),
+      1,
+      () => this.server.error !== null
+    );
     this.experiments = this._resource<string[]>(
       async () => (await client.experiments()).experiments.map(e => e.name),
       EXPERIMENTS_EVERY
@@ -301,6 +317,38 @@ export class MlopsModel implements IDisposable {
     return resource;
   }
 
+  /** The cells a run executed and the hidden-state verdict (loaded once; a page refreshes it). */
+  runCells(runId: string): Resource<IRunCells> {
+    return this._cached(`cells:${runId}`, () => this.client.runCells(runId));
+  }
+
+  /** A run's git state, environment, input snapshots and output models. */
+  runContext(runId: string): Resource<IRunContext> {
+    return this._cached(`context:${runId}`, () => this.client.runContext(runId));
+  }
+
+  preview(runId: string, name: string): Resource<IArtifactPreview> {
+    return this._cached(`preview:${runId}:${name}`, () => this.client.preview(runId, name));
+  }
+
+  /** The comparison of some runs (figures and differing params); the page sets metric and axes. */
+  comparison(runIds: string[]): Resource<ICompareDetails> {
+    return this._cached(`compare:${runIds.join(',')}`, () => this.client.compareDetails(runIds));
+  }
+
+  /** A Runs page's table; one per page (each keeps its own filter), polled while shown. */
+  runsTable(query?: Partial<ITableQuery>): RunsTableModel {
+    const table = new RunsTableModel({
+      client: this.client,
+      interval: this._interval,
+      standby: this._standby,
+      query
+    });
+    this._factors.set(table.window as Resource<unknown>, 1);
+    table.window.disposed.connect(() => this._factors.delete(table.window as Resource<unknown>));
+    return table;
+  }
+
   /** Seconds between polls of every resource (the panel's refresh setting; 0 turns polling off). */
   setInterval(seconds: number): void {
     this._interval = seconds;
@@ -319,6 +367,16 @@ export class MlopsModel implements IDisposable {
     }
     this._factors.clear();
     this._runs.clear();
+    this._cache.clear();
+  }
+
+  private _cached<T>(key: string, fetch: () => Promise<T>): Resource<T> {
+    let resource = this._cache.get(key) as Resource<T> | undefined;
+    if (!resource) {
+      resource = this._resource<T>(fetch, 0);
+      this._cache.set(key, resource as Resource<unknown>);
+    }
+    return resource;
   }
 
   private _resource<T>(
@@ -341,6 +399,7 @@ export class MlopsModel implements IDisposable {
   private _runsQuery: IRunsQuery | null = null;
   private _eventKind = '';
   private _runs = new Map<string, Resource<IRunDetail>>();
+  private _cache = new Map<string, Resource<unknown>>();
   private _factors = new Map<Resource<unknown>, number>();
   private _disposed = false;
 }
