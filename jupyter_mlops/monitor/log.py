@@ -296,32 +296,12 @@ class InferenceLog:
             self._unreported -= reported
 
     def _write(self, items: list[_Item], opened: float, dropped: int) -> None:
-        table = self._table(items)
-        names = list(table.column_names)
-        profiled = names[:-2]  # inputs and the prediction; not the id nor the timestamp
-        from ..data.profile import profile_table
-
-        profile = profile_table(table.select(profiled))
-        data_ref = self.store.blobs.put_bytes(_parquet(table))
-        profile_ref = self.store.blobs.put_bytes(profile.to_bytes())
         first = items[0]
-        window = monitor_store.WindowInfo(
-            id=f"{time.time_ns():016x}{secrets.token_hex(8)}",  # sorts by when written
-            model=self.model,
-            version=first.version,
-            alias=first.alias,
-            source=self.source,
-            opened_at=opened,
-            closed_at=self.clock(),
-            n_rows=table.num_rows,
-            n_dropped=dropped,
-            sample_rate=self.sample,
-            data_digest=data_ref.digest,
-            profile_digest=profile_ref.digest,
-            columns=tuple(profiled),
-        )
-        ids = [i for item in items for i in item.ids]
-        monitor_store.write_window(self.store, window, ids)
+        write_window(
+            self.store, self.model, self._table(items), [i for item in items for i in item.ids],
+            version=first.version, alias=first.alias, source=self.source, opened_at=opened,
+            closed_at=self.clock(), n_dropped=dropped, sample_rate=self.sample,
+        )  # fmt: skip
 
     def _table(self, items: list[_Item]) -> Any:
         import pyarrow as pa
@@ -339,6 +319,51 @@ class InferenceLog:
         stamps = [it.timestamp for it in items for _ in it.ids]
         arrays[stamp] = pa.array(stamps, pa.float64())
         return pa.table(arrays)
+
+
+def write_window(
+    store: Store,
+    model: str,
+    table: Any,
+    ids: list[str],
+    *,
+    version: int,
+    alias: str | None,
+    source: str,
+    opened_at: float,
+    closed_at: float,
+    n_dropped: int = 0,
+    sample_rate: float = 1.0,
+) -> monitor_store.WindowInfo:
+    """Write one closed window: ``table`` holds the inputs, the prediction, the id and the timestamp.
+
+    The Parquet and profile blobs first, then one transaction with the window
+    row and its ``ids``; batch scoring writes its chunks through this too.
+    """
+    names = list(table.column_names)
+    profiled = names[:-2]  # inputs and the prediction; not the id nor the timestamp
+    from ..data.profile import profile_table
+
+    profile = profile_table(table.select(profiled))
+    data_ref = store.blobs.put_bytes(_parquet(table))
+    profile_ref = store.blobs.put_bytes(profile.to_bytes())
+    window = monitor_store.WindowInfo(
+        id=f"{time.time_ns():016x}{secrets.token_hex(8)}",  # sorts by when written
+        model=model,
+        version=version,
+        alias=alias,
+        source=source,
+        opened_at=opened_at,
+        closed_at=closed_at,
+        n_rows=table.num_rows,
+        n_dropped=n_dropped,
+        sample_rate=sample_rate,
+        data_digest=data_ref.digest,
+        profile_digest=profile_ref.digest,
+        columns=tuple(profiled),
+    )
+    monitor_store.write_window(store, window, ids)
+    return window
 
 
 def _predicted(item: _Item, classes: list | None) -> list:
