@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "experiments": ("runs", "experiments", "Experiments and how many runs each holds."),
     "gc": ("runs", "gc", "Remove deleted runs for good and blobs nothing references any more."),
+    "import": ("interop", "import_group", "Import experiments, runs and models from another"),
     "labels": ("monitor", "labels", "Late labels: the true outcome of served predictions, joined"),
     "lineage": ("models", "lineage", "Where REF came from: version -> run -> input snapshots,"),
     "models": ("models", "models", "Registered models: versions, aliases, gated promotion."),

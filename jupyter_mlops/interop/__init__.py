@@ -1,0 +1,1 @@
+"""Moving what other tools recorded into this store (``jupyter mlops import ...``)."""
