@@ -60,6 +60,13 @@ def pipeline_gates(spec: GateSpec, argument: str = "gates") -> tuple[Gate, ...]:
     """
     gates = tuple(parse_gates(spec, argument))
     for gate in gates:
+        if gate.needs_evaluation:
+            raise InvalidArgument(
+                argument,
+                "a gate on one of the run's metrics: slice and max_slice_gap gates read an "
+                "evaluation, so they belong to the alias move (models promote --on REF)",
+                str(gate),
+            )
         if gate.current:
             raise InvalidArgument(
                 argument,

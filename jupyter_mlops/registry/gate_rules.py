@@ -15,6 +15,14 @@ refuses ``current``).
 - a mapping ``{metric: rule}``: ``{"accuracy": ">= current - 0.01"}``;
 - ``None``: no gates.
 
+With ``promote_model(on="holdout@latest")`` a gate reads an evaluation of the
+model on that snapshot instead of its run's metrics, and the metric may also
+be ``f1[segment=smb]`` (the metric of one slice value) or
+``max_slice_gap(accuracy, segment)`` (the largest difference of the metric
+between the values of a slice column). The operator is searched for outside
+brackets and parentheses, so the ``=`` inside ``[segment=smb]`` is part of the
+metric.
+
 Every refusal is one :class:`InvalidArgument` that names the argument, quotes
 the text it could not read and says what a gate looks like. This module is
 pure: no store, no face.
@@ -52,6 +60,15 @@ _RULE = re.compile(
     r"\s*(?:([-+])\s*((?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?))?\s*$"
 )
 _SPLIT = re.compile(r"[;\n]")
+_NAME = r"[A-Za-z0-9_\-.:/ ]+?"
+_SLICE = re.compile(rf"^\s*({_NAME})\s*\[\s*({_NAME})\s*=\s*([^\[\]=]+?)\s*\]\s*$")
+_CALL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)\s*$")
+FUNCTIONS = {"max_slice_gap": "max_slice_gap(METRIC, COLUMN)"}
+TERM_EXPECTED = (
+    "a metric name, METRIC[COLUMN=VALUE] (one slice value) or "
+    "max_slice_gap(METRIC, COLUMN), e.g. 'accuracy', 'f1[segment=smb]', "
+    "'max_slice_gap(accuracy, segment)'"
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,23 @@ class Gate:
     op: str
     value: float  # the threshold, or the offset added to the current value
     current: bool = False  # compare with the model version holding the alias now
+    column: str | None = None  # metric[column=slice_value], or the column of a function
+    slice_value: str | None = None
+    function: str | None = None  # "max_slice_gap"
+
+    @property
+    def term(self) -> str:
+        """The metric as written: ``accuracy``, ``f1[segment=smb]``, ``max_slice_gap(f1, segment)``."""
+        if self.function is not None:
+            return f"{self.function}({self.metric}, {self.column})"
+        if self.column is not None:
+            return f"{self.metric}[{self.column}={self.slice_value}]"
+        return self.metric
+
+    @property
+    def needs_evaluation(self) -> bool:
+        """A slice or function gate: it reads an evaluation, so only ``promote_model(on=)``."""
+        return self.column is not None
 
     @classmethod
     def parse(cls, text: str, argument: str = "gate") -> Gate:
@@ -81,7 +115,7 @@ class Gate:
         return f"{self.op} current"
 
     def __str__(self) -> str:
-        return f"{self.metric} {self.rule}"
+        return f"{self.term} {self.rule}"
 
     def threshold(self, current: Mapping[str, float] | None = None) -> float | None:
         """The number the metric is compared with (``None``: current lacks the metric)."""
@@ -133,10 +167,42 @@ def make_gate(metric: object, op: object, value: object, *, argument: str = "gat
     return Gate(metric.strip(), op, number)
 
 
+def parse_term(text: str) -> dict[str, str]:
+    """The parts of a metric as written: ``{"metric"}``, plus ``column`` and ``slice_value``
+    or ``function``; ``ValueError`` says why it is not one (the caller names the argument)."""
+    if _METRIC.match(text):
+        return {"metric": text.strip()}
+    if "[" in text or "]" in text:
+        m = _SLICE.match(text)
+        if m is None:
+            raise ValueError("a slice is METRIC[COLUMN=VALUE], e.g. 'f1[segment=smb]'")
+        metric, column, value = (g.strip() for g in m.groups())
+        return {"metric": metric, "column": column, "slice_value": _unquote(value)}
+    m = _CALL.match(text)
+    if m is None:
+        raise ValueError("it is not a metric name (brackets and parentheses must be balanced)")
+    name, args = m.group(1), [a.strip() for a in m.group(2).split(",")]
+    if name not in FUNCTIONS:
+        raise ValueError(f"{name!r} is not a gate function (known: {', '.join(FUNCTIONS)})")
+    if len(args) != 2 or not all(a and _METRIC.match(a) for a in args):
+        raise ValueError(f"{name} takes a metric and a column: {FUNCTIONS[name]}")
+    return {"metric": args[0], "column": args[1], "function": name}
+
+
+def _term(metric: object, argument: str) -> dict[str, str]:
+    if not isinstance(metric, str) or not metric.strip():
+        raise InvalidArgument(argument, "metric names as keys", metric)
+    try:
+        return parse_term(metric)
+    except ValueError as exc:
+        raise InvalidArgument(
+            argument, "metric names as keys: " + TERM_EXPECTED, metric, hint=f"Here {exc}"
+        ) from None
+
+
 def parse_rule(metric: str, rule: object, argument: str = "require") -> Gate:
     """One gate from a mapping entry: ``("accuracy", ">= current - 0.01")``."""
-    if not isinstance(metric, str) or not metric.strip() or not _METRIC.match(metric):
-        raise InvalidArgument(argument, "metric names as keys", metric)
+    parts = _term(metric, argument)
     where = f"{argument}[{metric!r}]"
     m = _RULE.match(rule) if isinstance(rule, str) else None
     if m is None:
@@ -145,9 +211,9 @@ def parse_rule(metric: str, rule: object, argument: str = "require") -> Gate:
     if rhs != "current":
         if offset:
             raise InvalidArgument(where, "an offset only after 'current'", rule)
-        return Gate(metric.strip(), op, float(rhs))
+        return Gate(op=op, value=float(rhs), **parts)
     delta = float(offset or 0.0)
-    return Gate(metric.strip(), op, -delta if sign == "-" else delta, current=True)
+    return Gate(op=op, value=-delta if sign == "-" else delta, current=True, **parts)
 
 
 def _unquote(text: str) -> str:
@@ -156,9 +222,29 @@ def _unquote(text: str) -> str:
     return text
 
 
+def _operator(text: str, argument: str) -> re.Match[str] | None:
+    """The first comparison operator outside brackets and parentheses."""
+    depth, pairs = [], {"]": "[", ")": "("}
+    for i, ch in enumerate(text):
+        if ch in "[(":
+            depth.append(ch)
+        elif ch in pairs:
+            if not depth or depth.pop() != pairs[ch]:
+                raise InvalidArgument(
+                    argument, GATE_EXPECTED, text, hint=f"Its {ch!r} closes nothing"
+                )
+        elif not depth and ch in "<>=!" and (m := _OP.match(text, i)) is not None:
+            return m
+    if depth:
+        raise InvalidArgument(
+            argument, GATE_EXPECTED, text, hint=f"Its {depth[-1]!r} is not closed"
+        )
+    return None
+
+
 def _parse_one(piece: str, argument: str) -> Gate:
     text = _unquote(piece.strip())
-    found = _OP.search(text)
+    found = _operator(text, argument)
     if found is None:
         raise InvalidArgument(argument, GATE_EXPECTED, text, hint="It has no comparison operator")
     if found.group(1) in ("=>", "=<", "!=", "="):
@@ -166,10 +252,15 @@ def _parse_one(piece: str, argument: str) -> Gate:
             argument, GATE_EXPECTED, text, hint=f"{found.group(1)!r} is not an operator"
         )
     metric = text[: found.start()].strip()
-    if not metric or not _METRIC.match(metric):
+    if not metric:
         raise InvalidArgument(
             argument, GATE_EXPECTED, text, hint="It has no metric name before the operator"
         )
+    try:
+        parse_term(metric)
+    except ValueError as exc:
+        hint = f"Before the operator, expected {TERM_EXPECTED}; {exc}"
+        raise InvalidArgument(argument, GATE_EXPECTED, text, hint=hint) from None
     try:
         return parse_rule(metric, text[found.start() :], argument)
     except InvalidArgument as exc:

@@ -46,6 +46,8 @@ class GateCheck:
     threshold: float | None
     passed: bool
     detail: str = ""
+    interval: tuple[float, float] | None = None  # with on=: the paired or the candidate's interval
+    slice: str = ""  # with on=: the slice the gate read
 
 
 def _metrics(run_id: str | None) -> dict[str, float] | None:
@@ -63,6 +65,14 @@ def evaluate(
     current_version: int | None,
 ) -> list[GateCheck]:
     """One check per gate; ``current`` holds the metrics of ``current_version`` (the alias now)."""
+    for g in gates:
+        if g.needs_evaluation:
+            raise InvalidArgument(
+                "require",
+                "gates on run metrics: a slice or max_slice_gap gate reads an evaluation, so it "
+                "needs on=SNAPSHOT (promote_model(..., on='holdout@latest'), --on REF)",
+                str(g),
+            )
     return [_check(g, candidate, current, current_version) for g in gates]
 
 
@@ -90,17 +100,24 @@ def _check(
     )
 
 
+def _span(interval: tuple[float, float] | None) -> str:
+    return "" if interval is None else f"[{interval[0]:.4g}, {interval[1]:.4g}]"
+
+
 def gate_table(results: list[GateCheck]) -> str:
+    """The gates as a text table; ``interval`` and ``slice`` columns when a gate has them."""
     from ..text_table import table
 
-    return table(
-        [
-            (r.metric, r.rule, r.candidate, r.threshold, "pass" if r.passed else "FAIL", r.detail)
-            for r in results
-        ],
-        ["metric", "rule", "candidate", "threshold", "result", "detail"],
-        max_width=60,
-    )
+    head = ["metric", "rule", "candidate", "threshold", "result", "detail"]
+    rows = [
+        [r.metric, r.rule, r.candidate, r.threshold, "pass" if r.passed else "FAIL", r.detail]
+        for r in results
+    ]
+    if any(r.interval is not None or r.slice for r in results):
+        head[4:4] = ["interval", "slice"]
+        for row, r in zip(rows, results, strict=True):
+            row[4:4] = [_span(r.interval), r.slice]
+    return table([tuple(r) for r in rows], head, max_width=60)
 
 
 class GateFailed(MlopsError):
@@ -152,16 +169,21 @@ def _finite(value: float | None) -> float | None:
 
 
 def _gate_payload(results: list[GateCheck]) -> list[dict[str, Any]]:
-    return [
-        {
+    out = []
+    for r in results:
+        item = {
             "metric": r.metric,
             "rule": r.rule,
             "candidate": _finite(r.candidate),
             "threshold": _finite(r.threshold),
             "passed": r.passed,
         }
-        for r in results
-    ]
+        if r.interval is not None:
+            item["interval"] = [_finite(x) for x in r.interval]
+        if r.slice:
+            item["slice"] = r.slice
+        out.append(item)
+    return out
 
 
 def _check_versions(
@@ -235,12 +257,20 @@ def promote_model(
     *,
     force: bool = False,
     reason: str | None = None,
+    on: str | None = None,
+    target: str | None = None,
+    tolerance: float = 0.0,
 ) -> ModelPromotion:
     """Move ``name@to`` to ``version`` if every gate in ``require`` passes, else raise GateFailed.
 
     ``require`` is anything :func:`~.gate_rules.parse_gates` reads: a text
     (``"accuracy >= current; f1 >= 0.8"``), a list of texts, a mapping
-    ``{metric: rule}`` or ``Gate`` objects. ``mlops.promote`` is the same function.
+    ``{metric: rule}`` or ``Gate`` objects. Without ``on`` the gates read each
+    version's run metrics. With ``on="holdout@latest"`` they read evaluations of
+    both versions on that snapshot (``target`` the label column, found from the
+    model's signature when it can tell; ``tolerance`` how much worse than
+    current the paired interval may reach): see :mod:`.evaluation_gates`.
+    ``mlops.promote`` is the same function.
     """
     check_model_name(name)
     check_alias(to)
@@ -248,7 +278,19 @@ def promote_model(
     gates = parse_gates(require)
     if force and not (isinstance(reason, str) and reason.strip()):
         raise InvalidArgument("reason", "a reason when force=True (it is recorded)", reason)
-    current_version, results = _check_versions(name, version, to, gates)
+    if on is None:
+        for arg, value, unset in (("target", target, None), ("tolerance", tolerance, 0.0)):
+            if value != unset:
+                raise InvalidArgument(
+                    arg, "on=SNAPSHOT too: it applies to gates on evaluations", value
+                )
+        current_version, results = _check_versions(name, version, to, gates)
+    else:
+        from .evaluation_gates import check_on
+
+        current_version, results = check_on(
+            name, version, to, gates, on=on, target=target, tolerance=tolerance
+        )
     if not force and any(not r.passed for r in results):
         _refuse(name, version, to, reason, results)
     return _move(name, version, to, reason, current_version, results)
