@@ -1,0 +1,461 @@
+"""Batch scoring: a registered model over a Parquet/CSV file or a frame, in bounded chunks.
+
+``predict("churn@production", "customers.parquet", "scores.parquet")`` checks
+the input against the model's signature before anything is loaded or scored
+(the file's schema, which for CSV is the types of its first block), then
+streams it: ``chunk_rows`` rows are read, scored, written to the output (a
+temporary file renamed into place at the end, so a failure leaves no partial
+output) and logged to the inference log as one window of source ``batch``.
+Memory holds a couple of chunks whatever the size of the input.
+
+The work is a run (experiment ``batch-predict``): its input is a snapshot of
+the input (files above ``INPUT_COPY_LIMIT`` bytes by reference, smaller ones
+and frames by copy) and its output an artifact (outputs above
+``OUTPUT_COPY_LIMIT`` bytes are recorded as ``<name>.ref.json``: path, size
+and sha256, not copied into the store).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from ..errors import InvalidArgument
+from ..registry.signature import Signature
+from ..registry.uri import parse_ref
+from .log import PredictionIds, write_window
+
+EXPERIMENT = "batch-predict"
+DEFAULT_CHUNK_ROWS = 100_000
+INPUT_COPY_LIMIT = 64 * 2**20
+OUTPUT_COPY_LIMIT = 64 * 2**20
+FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
+ADDED = ("prediction", "prediction_id")
+_EXPECTED_FILE = "a .parquet (.pq) or .csv file"
+
+
+@dataclass(frozen=True)
+class BatchPrediction:
+    """What ``predict`` did: the run, the rows scored, where they went, the log's windows."""
+
+    run_id: str
+    model: str
+    version: int
+    rows: int
+    chunks: int
+    output: str | None
+    input_snapshot: str
+    window_ids: tuple[str, ...] = field(repr=False)
+    seconds: float = 0.0
+
+    def __repr__(self) -> str:
+        where = self.output or "a frame"
+        return (
+            f"<BatchPrediction {self.model}/{self.version}: {self.rows:,} rows in "
+            f"{self.chunks} chunk(s) -> {where}; run {self.run_id[:8]}, input "
+            f"{self.input_snapshot}, {len(self.window_ids)} window(s), {self.seconds:.2f} s>"
+        )
+
+
+def file_format(path: Any, argument: str) -> str:
+    """``parquet`` or ``csv`` from the extension of ``path``, else InvalidArgument naming ``argument``."""
+    fmt = FORMATS.get(Path(str(path)).suffix.lower())
+    if fmt is None:
+        raise InvalidArgument(argument, _EXPECTED_FILE, str(path))
+    return fmt
+
+
+# -- the input -----------------------------------------------------------------------
+@dataclass
+class _Input:
+    schema: pa.Schema
+    batches: Iterator[pa.RecordBatch]
+    n_rows: int | None
+    path: str | None = None
+    frame: Any = None
+
+
+def _open_input(data: Any, chunk_rows: int) -> _Input:
+    if not isinstance(data, (str, os.PathLike)):
+        from ..data.frames import to_table
+
+        table = to_table(data, "data")
+        return _Input(table.schema, iter(table.to_batches(chunk_rows)), table.num_rows, frame=data)
+    path = str(data)
+    fmt = file_format(path, "data")
+    if not os.path.isfile(path):
+        raise InvalidArgument("data", f"an existing file ({_EXPECTED_FILE})", path)
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            f = pq.ParquetFile(path)
+            return _Input(f.schema_arrow, f.iter_batches(chunk_rows), f.metadata.num_rows, path)
+        import pyarrow.csv as pcsv
+
+        reader = pcsv.open_csv(path)  # types are inferred from the first block, then fixed
+        return _Input(reader.schema, iter(reader), None, path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InvalidArgument("data", f"a readable {fmt} file", f"{path}: {exc}") from None
+
+
+def _compatible(signature_type: str, arrow: pa.DataType) -> bool:
+    if pa.types.is_dictionary(arrow):
+        arrow = arrow.value_type
+    if signature_type == "double":
+        return pa.types.is_floating(arrow) or pa.types.is_integer(arrow)
+    if signature_type == "long":
+        return pa.types.is_integer(arrow)
+    if signature_type == "boolean":
+        return pa.types.is_boolean(arrow)
+    return pa.types.is_string(arrow) or pa.types.is_large_string(arrow)
+
+
+def check_schema(signature: Signature, schema: pa.Schema, id_column: str | None = None) -> None:
+    """Refuse, naming the column, an input the model cannot take (before any row is scored)."""
+    names = set(schema.names)
+    missing = [c for c in signature.columns if c not in names]
+    if missing:
+        raise InvalidArgument(
+            "data",
+            "the model's input columns " + ", ".join(signature.columns),
+            "missing column(s) " + ", ".join(missing),
+        )
+    for column in signature.inputs or ():
+        arrow = schema.field(column.name).type
+        if not _compatible(column.type, arrow):
+            raise InvalidArgument(
+                "data", f"column {column.name!r} of type {column.type}", f"{arrow}"
+            )
+    clash = [c for c in ADDED if c in names]
+    if clash:
+        raise InvalidArgument(
+            "data", "no column named prediction or prediction_id (predict adds them)", clash
+        )
+    if id_column is not None and id_column not in names:
+        raise InvalidArgument("id_column", "a column of the input", id_column)
+
+
+def _rechunk(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
+    """Tables of exactly ``rows`` rows (the last may be shorter) from batches of any size."""
+    held: list[pa.RecordBatch] = []
+    n = 0
+    for batch in batches:
+        held.append(batch)
+        n += batch.num_rows
+        while n >= rows:
+            table = pa.Table.from_batches(held)
+            yield table.slice(0, rows)
+            rest = table.slice(rows)
+            held, n = rest.to_batches(), rest.num_rows
+    if n:
+        yield pa.Table.from_batches(held)
+
+
+# -- the model ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Model:
+    name: str
+    version: int
+    alias: str | None
+    signature: Signature
+    obj: Any = None
+
+    @property
+    def order(self) -> list[str]:
+        fitted = getattr(self.obj, "feature_names_in_", None)
+        if fitted is not None and set(map(str, fitted)) <= set(self.signature.columns or fitted):
+            return [str(n) for n in fitted]
+        return self.signature.columns
+
+    def score(self, chunk: pa.Table) -> pa.Array:
+        import numpy as np
+
+        order = self.order
+        frame = (chunk.select(order) if order else chunk).to_pandas()
+        x = frame if self.signature.named else frame.to_numpy()
+        return pa.array(np.asarray(self.obj.predict(x)))
+
+
+def _resolve(model: str) -> _Model:
+    from ..registry.models import get_model_version
+
+    ref = parse_ref(model)
+    info = get_model_version(model)
+    alias = ref.alias if ref.version is None and ref.alias != "latest" else None
+    return _Model(info.name, info.version, alias, Signature.from_dict(info.signature))
+
+
+# -- the output -----------------------------------------------------------------------
+class _Output:
+    """Chunks into a temporary file beside ``path``, renamed into place by ``commit``."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.fmt = file_format(path, "output") if path is not None else None
+        self.tables: list[pa.Table] = []
+        self._writer: Any = None
+        self._tmp: str | None = None
+
+    def open(self) -> None:
+        if self.path is None:
+            return
+        folder = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(folder):
+            raise InvalidArgument("output", "a path in an existing folder", self.path)
+        fd, self._tmp = tempfile.mkstemp(prefix=".mlops-predict-", suffix=".tmp", dir=folder)
+        os.close(fd)
+
+    def write(self, table: pa.Table) -> None:
+        if self.path is None:
+            self.tables.append(table)
+            return
+        if self._writer is None:
+            if self.fmt == "parquet":
+                import pyarrow.parquet as pq
+
+                self._writer = pq.ParquetWriter(self._tmp, table.schema)
+            else:
+                import pyarrow.csv as pcsv
+
+                self._writer = pcsv.CSVWriter(self._tmp, table.schema)
+        self._writer.write_table(table)
+
+    def commit(self) -> None:
+        if self.path is None:
+            return
+        if self._writer is not None:
+            self._writer.close()
+        os.replace(self._tmp, self.path)
+        self._tmp = None
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            try:
+                self._writer.close()
+            except Exception:  # the file is removed anyway
+                pass
+        if self._tmp is not None and os.path.exists(self._tmp):
+            os.remove(self._tmp)
+
+
+# -- the inference log ----------------------------------------------------------------
+class _Windows:
+    """Each chunk becomes one window of source ``batch``, written while the next is scored."""
+
+    def __init__(self, model: _Model, enabled: bool) -> None:
+        from ..store import get_store
+
+        self.model, self.enabled = model, enabled
+        self.store = get_store() if enabled else None
+        self.ids: list[str] = []
+        self._pool = (
+            ThreadPoolExecutor(1, thread_name_prefix="mlops-batch-log") if enabled else None
+        )
+        self._pending: Future | None = None
+
+    def add(self, chunk: pa.Table, predictions: pa.Array, ids: list[str], opened: float) -> None:
+        if not self.enabled:
+            return
+        columns = self.model.signature.columns or [c for c in chunk.column_names]
+        stamp = time.time()
+        table = chunk.select(columns).append_column("prediction", predictions)
+        table = table.append_column("prediction_id", pa.array(ids, pa.string()))
+        table = table.append_column("timestamp", pa.array([stamp] * len(ids), pa.float64()))
+        self.wait()  # at most one window being written: memory stays bounded
+        self._pending = self._pool.submit(self._write, table, ids, opened, stamp)
+
+    def _write(self, table: pa.Table, ids: list[str], opened: float, closed: float) -> None:
+        m = self.model
+        window = write_window(
+            self.store, m.name, table, ids, version=m.version, alias=m.alias, source="batch",
+            opened_at=opened, closed_at=closed,
+        )  # fmt: skip
+        self.ids.append(window.id)
+
+    def wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+
+# -- scoring --------------------------------------------------------------------------
+def _check_chunk_rows(chunk_rows: Any) -> int:
+    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
+        raise InvalidArgument("chunk_rows", "a positive number of rows", chunk_rows)
+    return chunk_rows
+
+
+def _stream(
+    source: _Input,
+    model: _Model,
+    out: _Output,
+    windows: _Windows,
+    chunk_rows: int,
+    id_column: str | None,
+    progress: bool,
+) -> tuple[int, int]:
+    """Score every chunk: output and log. Returns (rows, chunks)."""
+    from tqdm.auto import tqdm
+
+    ids_source = PredictionIds()
+    rows = chunks = 0
+    bar = tqdm(total=source.n_rows, unit="rows", desc=f"predict {model.name}", disable=not progress)
+    try:
+        for chunk in _rechunk(_read(source), chunk_rows):
+            opened = time.time()
+            predictions = model.score(chunk)
+            ids = ids_source.take(chunk.num_rows)
+            kept = chunk.select([id_column]) if id_column is not None else chunk
+            kept = kept.append_column("prediction", predictions)
+            out.write(kept.append_column("prediction_id", pa.array(ids, pa.string())))
+            windows.add(chunk, predictions, ids, opened)
+            rows += chunk.num_rows
+            chunks += 1
+            bar.update(chunk.num_rows)
+        windows.wait()
+    finally:
+        bar.close()
+    return rows, chunks
+
+
+def _read(source: _Input) -> Iterator[pa.RecordBatch]:
+    try:
+        yield from source.batches
+    except pa.ArrowInvalid as exc:  # a CSV block whose values do not fit the first block's types
+        raise InvalidArgument(
+            "data", "values of the types of the file's first rows", str(exc)
+        ) from None
+
+
+def predict(
+    model: str,
+    data: Any,
+    output: str | os.PathLike | None = None,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    log: bool = True,
+    id_column: str | None = None,
+    trusted: Any = False,
+    progress: bool | None = None,
+) -> Any:
+    """Score ``data`` (a frame, or a Parquet/CSV path) with ``model`` in chunks of ``chunk_rows``.
+
+    The output holds the input's columns (only ``id_column`` when given), then
+    ``prediction`` and ``prediction_id``: the ids the inference log knows, to
+    join labels with ``log_labels``. With ``output`` the result is a
+    ``BatchPrediction``; without, a frame input gives back the frame with the
+    two columns (the ``BatchPrediction`` is in its ``attrs["batch_prediction"]``).
+    ``log=False`` writes no windows. ``trusted`` as for ``load_model``;
+    ``progress`` shows a bar (default: when stderr is a terminal).
+    """
+    started = time.perf_counter()
+    chunk_rows = _check_chunk_rows(chunk_rows)
+    output = None if output is None else os.fspath(output)
+    if output is None and isinstance(data, (str, os.PathLike)):
+        raise InvalidArgument("output", "an output path (.parquet or .csv) for a file input", None)
+    out = _Output(output)
+    resolved = _resolve(model)
+    source = _open_input(data, chunk_rows)
+    check_schema(resolved.signature, source.schema, id_column)
+    from ..registry.models import load_model
+
+    obj = load_model(f"{resolved.name}/{resolved.version}", trusted=trusted)
+    resolved = _Model(resolved.name, resolved.version, resolved.alias, resolved.signature, obj)
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    result = _run(model, resolved, source, out, chunk_rows, id_column, log, show, started)
+    if output is not None:
+        return result
+    frame = _frame(data, out.tables)
+    frame.attrs["batch_prediction"] = result
+    return frame
+
+
+def _run(
+    ref: str,
+    model: _Model,
+    source: _Input,
+    out: _Output,
+    chunk_rows: int,
+    id_column: str | None,
+    log: bool,
+    progress: bool,
+    started: float,
+) -> BatchPrediction:
+    from ..data.snapshot import snapshot
+    from ..tracking import start_run
+
+    params = {"model": ref, "version": model.version, "input": source.path or "a frame",
+              "chunk_rows": chunk_rows, "log": log}  # fmt: skip
+    with start_run(f"predict {model.name}", experiment=EXPERIMENT, params=params) as run:
+        data = source.path if source.path is not None else source.frame
+        big = source.path is not None and os.path.getsize(source.path) > INPUT_COPY_LIMIT
+        snap = snapshot(data, f"{model.name}-batch-input", run=run,
+                        keep="reference" if big else None)  # fmt: skip
+        windows = _Windows(model, log)
+        out.open()
+        try:
+            rows, chunks = _stream(source, model, out, windows, chunk_rows, id_column, progress)
+            out.commit()
+        except BaseException:
+            out.abort()
+            raise
+        finally:
+            windows.close()
+        run.log_params({"rows": rows, "chunks": chunks, "windows": len(windows.ids)})
+        _log_output(run, out, rows)
+    return BatchPrediction(run.id, model.name, model.version, rows, chunks, out.path, snap.ref,
+                           tuple(windows.ids), time.perf_counter() - started)  # fmt: skip
+
+
+def _log_output(run: Any, out: _Output, rows: int) -> None:
+    """The output file as an artifact, or above ``OUTPUT_COPY_LIMIT`` its path, size and digest."""
+    if out.path is None:
+        import io
+
+        import pyarrow.parquet as pq
+
+        buf = io.BytesIO()
+        if out.tables:
+            pq.write_table(pa.concat_tables(out.tables), buf)
+        run.log_artifact(buf.getvalue(), "predictions.parquet")
+        return
+    name = os.path.basename(out.path)
+    size = os.path.getsize(out.path)
+    if size <= OUTPUT_COPY_LIMIT:
+        run.log_artifact(out.path, name)
+        return
+    digest = hashlib.sha256()
+    with open(out.path, "rb") as f:
+        for block in iter(lambda: f.read(2**20), b""):
+            digest.update(block)
+    ref = {"path": os.path.abspath(out.path), "bytes": size, "sha256": digest.hexdigest(),
+           "rows": rows, "format": out.fmt}  # fmt: skip
+    run.log_artifact(json.dumps(ref, indent=1).encode(), f"{name}.ref.json")
+
+
+def _frame(data: Any, tables: list[pa.Table]) -> Any:
+    import pandas as pd
+
+    added = pa.concat_tables([t.select(list(ADDED)) for t in tables]) if tables else None
+    if isinstance(data, pd.DataFrame):
+        frame = data.copy()
+        for name in ADDED:
+            frame[name] = [] if added is None else added.column(name).to_numpy(zero_copy_only=False)
+        return frame
+    return pa.concat_tables(tables).to_pandas()
