@@ -30,6 +30,7 @@ from ..store.entities import ArtifactInfo, RunData, RunInfo, RunStatus
 from ..store.metrics import MetricRow
 from . import artifacts
 from .validation import (
+    _valid_keys,
     check_key,
     check_metric_value,
     check_step,
@@ -165,25 +166,30 @@ class Run:
         self._check_open("log metrics")
         if not isinstance(metrics, Mapping):
             raise InvalidArgument("metrics", "a mapping of name to number", type(metrics).__name__)
-        checked = [
-            (check_key(k, "metric key"), check_metric_value(k, v)) for k, v in metrics.items()
-        ]
         ts = time.time() if timestamp is None else check_timestamp(timestamp)
         if step is not None:
             step = check_step(step)
         rid = self.id
+        # Rows are built once, here; a known key with a float value skips both
+        # checks' calls (their own fast paths, inlined).
+        valid = _valid_keys
+        rows = [
+            (rid, k, step, ts, v)
+            if k.__class__ is str and v.__class__ is float and k in valid
+            else (rid, check_key(k, "metric key"), step, ts, check_metric_value(k, v))
+            for k, v in metrics.items()
+        ]
         steps = self._steps
         with self._lock:
             if step is None:
-                rows = []
-                for k, v in checked:
+                for i, (_, k, _, _, v) in enumerate(rows):
                     n = steps[k] = steps.get(k, -1) + 1
-                    rows.append((rid, k, n, ts, v))
+                    rows[i] = (rid, k, n, ts, v)
             else:
-                for k, _ in checked:
-                    if step > steps.get(k, -1):
-                        steps[k] = step
-                rows = [(rid, k, step, ts, v) for k, v in checked]
+                last = steps.get
+                for r in rows:
+                    if step > last(r[1], -1):
+                        steps[r[1]] = step
             self._buf.extend(rows)
             full = len(self._buf) >= BATCH_SIZE
         if full:
