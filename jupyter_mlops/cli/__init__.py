@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "labels": ("monitor", "labels", "Late labels: the true outcome of served predictions, joined"),
     "lineage": ("models", "lineage", "Where REF came from: version -> run -> input snapshots,"),
     "models": ("models", "models", "Registered models: versions, aliases, gated promotion."),
+    "monitor": ("monitor", "monitor", "Monitors of served models: drift and performance of each"),
     "pipeline": ("pipeline", "pipeline", "Promoted notebooks: run, sweep, CI workflows,"),
     "promote": ("pipeline", "promote", "Promote NOTEBOOK to a parameterized pipeline in"),
     "runs": ("runs", "runs", "Tracked runs."),

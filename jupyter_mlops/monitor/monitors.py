@@ -1,0 +1,169 @@
+"""Declared monitors: which model's windows to watch, against which snapshot, with which rules.
+
+``monitor(name, model=..., reference=..., drift=..., performance=...)``
+declares a monitor, or updates it when ``name`` exists (recorded as an
+event); ``list_monitors``, ``get_monitor`` and ``delete_monitor`` do the
+rest. The performance rules are the registry's gate language
+(``registry.gate_rules``) over the metrics a check computes, with numbers
+only (``current`` has no meaning here). ``on_alert`` (``"retrain:churn"`` or
+``"pipeline:NAME"``) is validated and stored with each alert's event; nothing
+acts on it yet.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from ..errors import InvalidArgument
+from ..registry.gate_rules import Gate, parse_gates
+from ..registry.uri import parse_ref
+from ..store import get_store
+from ..store import monitors as monitor_store
+from ..store.monitors import CheckInfo, MonitorInfo
+
+__all__ = [
+    "CheckInfo",
+    "MonitorInfo",
+    "delete_monitor",
+    "get_monitor",
+    "list_monitors",
+    "monitor",
+]
+
+CLASSIFIER_METRICS = ("accuracy", "f1", "roc_auc")
+REGRESSOR_METRICS = ("mae", "rmse", "r2")
+METRICS = CLASSIFIER_METRICS + REGRESSOR_METRICS
+DRIFT_KEYS = ("share", "thresholds", "prediction")
+ON_ALERT_ACTIONS = ("retrain", "pipeline")
+DEFAULT_DRIFT: Mapping[str, Any] = MappingProxyType({"share": 0.3})
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}$")
+_ON_ALERT = re.compile(r"^(retrain|pipeline):([A-Za-z0-9][A-Za-z0-9_.\-/@]{0,199})$")
+
+
+def check_name(name: Any) -> str:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise InvalidArgument(
+            "name", "a monitor name (letters, digits, '_', '.', '-'; 200 at most)", name
+        )
+    return name
+
+
+def _check_drift(drift: Any) -> dict[str, Any]:
+    from ..data.drift import _limits
+
+    if drift is None:
+        return {"share": None}
+    if not isinstance(drift, Mapping):
+        raise InvalidArgument("drift", "a mapping such as {'share': 0.3}", drift)
+    unknown = sorted(set(drift) - set(DRIFT_KEYS))
+    if unknown:
+        raise InvalidArgument("drift", "keys among " + ", ".join(DRIFT_KEYS), unknown)
+    share = drift.get("share", 0.3)
+    ok = isinstance(share, (int, float)) and not isinstance(share, bool)
+    if not (ok and math.isfinite(share) and 0 < share <= 1):
+        raise InvalidArgument("drift['share']", "a number in (0, 1]", share)
+    out: dict[str, Any] = {"share": float(share)}
+    if drift.get("thresholds"):
+        _limits(drift["thresholds"])  # refuses unknown methods, names the argument
+        out["thresholds"] = {k: float(v) for k, v in drift["thresholds"].items()}
+    if "prediction" in drift:
+        if not isinstance(drift["prediction"], bool):
+            raise InvalidArgument("drift['prediction']", "True or False", drift["prediction"])
+        out["prediction"] = drift["prediction"]
+    return out
+
+
+def check_performance(performance: Any) -> list[Gate]:
+    gates = parse_gates(performance, "performance")
+    for gate in gates:
+        if gate.current:
+            raise InvalidArgument(
+                "performance", "rules against numbers ('current' is for alias moves)", str(gate)
+            )
+        if gate.metric not in METRICS:
+            raise InvalidArgument("performance", "metrics among " + ", ".join(METRICS), gate.metric)
+    return gates
+
+
+def _check_on_alert(on_alert: Any) -> str | None:
+    if on_alert is None:
+        return None
+    if not isinstance(on_alert, str) or not _ON_ALERT.match(on_alert):
+        raise InvalidArgument(
+            "on_alert", "ACTION:TARGET with ACTION one of retrain, pipeline (e.g. 'retrain:churn')",
+            on_alert,
+        )  # fmt: skip
+    return on_alert
+
+
+def _check_targets(model: Any, reference: Any) -> tuple[str, str]:
+    """Both must name something that exists now (NotFound names what is missing)."""
+    from ..data.snapshot import get_snapshot
+    from ..registry.models import get_model_version
+
+    if not isinstance(model, str):
+        raise InvalidArgument("model", "a model reference such as 'churn@production'", model)
+    parse_ref(model)
+    get_model_version(model)
+    if not isinstance(reference, str) or not reference:
+        raise InvalidArgument("reference", "a snapshot reference such as 'train@latest'", reference)
+    get_snapshot(reference)
+    return model, reference
+
+
+def monitor(
+    name: str,
+    model: str = "churn@production",
+    reference: str = "train@latest",
+    drift: Mapping[str, Any] | None = DEFAULT_DRIFT,
+    performance: Any = None,
+    on_alert: str | None = None,
+) -> MonitorInfo:
+    """Declare the monitor ``name`` (or update it: same name, new terms; recorded as an event).
+
+    ``model`` is ``name@alias`` (windows served under that alias) or
+    ``name/3``; ``reference`` a snapshot the windows are compared with (its
+    stored profile; ``@latest`` is resolved at each run). ``drift``:
+    ``{"share": 0.3}`` alerts when at least 30% of the model's input columns
+    drifted (``"thresholds"`` per method as in ``mlops.drift``, ``"prediction":
+    True`` alerts on prediction drift too); ``None`` never alerts on drift.
+    ``performance``: gates such as ``{"accuracy": ">= 0.9"}`` or ``"rmse <
+    3"``, checked on windows with labels. ``on_alert``: ``"retrain:MODEL"``
+    or ``"pipeline:NAME"``, stored for the retraining loop (nothing acts on it
+    yet).
+    """
+    name = check_name(name)
+    drift_rule = _check_drift(drift)
+    gates = check_performance(performance)
+    action = _check_on_alert(on_alert)
+    model, reference = _check_targets(model, reference)
+    info, _ = monitor_store.save_monitor(
+        get_store(),
+        name,
+        model=model,
+        reference=reference,
+        drift=drift_rule,
+        performance=[str(g) for g in gates],
+        on_alert=action,
+    )
+    return info
+
+
+def get_monitor(name: str) -> MonitorInfo:
+    return monitor_store.get_monitor(get_store(), check_name(name))
+
+
+def list_monitors(model: str | None = None) -> list[MonitorInfo]:
+    """Every monitor by name; ``model`` keeps those watching that model."""
+    if model is not None:
+        parse_ref(model)
+    return monitor_store.list_monitors(get_store(), model)
+
+
+def delete_monitor(name: str) -> None:
+    """Remove a monitor and its checks (the windows stay; an event records the removal)."""
+    monitor_store.delete_monitor(get_store(), check_name(name))
