@@ -173,3 +173,28 @@ def test_without_mlflow_the_error_names_the_extra(mlops_home, monkeypatch):
     monkeypatch.setitem(sys.modules, "mlflow", None)
     with pytest.raises(MlopsError, match=r"pip install 'jupyter-mlops\[mlflow\]'"):
         import_mlflow("sqlite:///whatever.db")
+
+
+def test_a_run_that_fails_half_way_is_deleted_and_imported_afresh_next_time(
+    source, mlops_home, monkeypatch
+):
+    from mlflow import MlflowClient
+
+    real = MlflowClient.get_metric_history
+
+    def broken(self, run_id, key):
+        if key == "loss":
+            raise ConnectionError("server went away")
+        return real(self, run_id, key)
+
+    monkeypatch.setattr(MlflowClient, "get_metric_history", broken)
+    with pytest.raises(ConnectionError):
+        import_mlflow(source.uri, ["churn"])
+    left = mlops.search_runs("churn", children=True, deleted=True)
+    assert list(left["lifecycle"]) == ["deleted"] and list(left["status"]) == ["FAILED"]
+    assert f"tags.{RUN_TAG}" not in left
+
+    monkeypatch.setattr(MlflowClient, "get_metric_history", real)
+    report = import_mlflow(source.uri, ["churn"])
+    assert set(report.runs) == {source.parent_id, source.child_id}
+    assert len(mlops.get_metric_history(report.runs[source.parent_id], "loss")) == 11
