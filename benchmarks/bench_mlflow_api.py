@@ -1,0 +1,133 @@
+"""The same MLflow client workload against our tracking server and against ``mlflow server``.
+
+Workload: one run, 10,000 metric points through ``log_batch`` in batches of
+1,000 and 100 params; then ``search_runs`` over 1,000 runs (created first,
+not timed). Both servers run here, in subprocesses, over fresh SQLite stores
+in a temporary folder. Prints both timings and the ratio (target >= 5x).
+
+    .venv/bin/python benchmarks/bench_mlflow_api.py [--runs 1000] [--points 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {proc.returncode}")
+        try:
+            if requests.get(url + "/health", timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{url} did not start")
+
+
+def _start_ours(tmp: Path) -> tuple[str, subprocess.Popen]:
+    port = _port()
+    env = {**os.environ, "MLOPS_HOME": str(tmp / "ours" / ".mlops")}
+    main = "from jupyter_mlops.cli import main; main()"
+    cmd = [sys.executable, "-c", main, "tracking-server", "--port", str(port)]
+    proc = subprocess.Popen(cmd, env=env, cwd=tmp, stdout=subprocess.DEVNULL)
+    return f"http://127.0.0.1:{port}", proc
+
+
+def _start_mlflow(tmp: Path) -> tuple[str, subprocess.Popen]:
+    port = _port()
+    db = tmp / "mlflow.db"
+    cmd = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "server",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--backend-store-uri",
+        f"sqlite:///{db}",
+        "--default-artifact-root",
+        str(tmp / "art"),
+        "--workers",
+        "1",
+    ]
+    proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return f"http://127.0.0.1:{port}", proc
+
+
+def workload(uri: str, runs: int, points: int) -> dict[str, float]:
+    from mlflow import MlflowClient
+    from mlflow.entities import Metric, Param
+
+    client = MlflowClient(tracking_uri=uri)
+    exp = client.create_experiment(f"bench-{time.time_ns()}")
+    run = client.create_run(exp)
+    rid = run.info.run_id
+    now = int(time.time() * 1000)
+    t0 = time.perf_counter()
+    for start in range(0, points, 1000):
+        batch = [Metric("loss", i * 0.001, now + i, i) for i in range(start, start + 1000)]
+        client.log_batch(rid, metrics=batch)
+    for start in range(0, 100, 100):
+        client.log_batch(rid, params=[Param(f"p{i}", str(i)) for i in range(start, start + 100)])
+    logging = time.perf_counter() - t0
+    for i in range(runs - 1):
+        r = client.create_run(exp)
+        client.log_batch(
+            r.info.run_id, metrics=[Metric("acc", i / runs, now, 0)], params=[Param("i", str(i))]
+        )
+    t0 = time.perf_counter()
+    found = client.search_runs(
+        [exp], "metrics.acc > 0.5", order_by=["metrics.acc DESC"], max_results=1000
+    )
+    found_all = client.search_runs([exp], max_results=1000)
+    search = time.perf_counter() - t0
+    assert len(found_all) == runs and len(found) > 0
+    return {"logging": logging, "search": search}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=1000)
+    ap.add_argument("--points", type=int, default=10_000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        results = {}
+        for label, start in (("jupyter-mlops", _start_ours), ("mlflow server", _start_mlflow)):
+            uri, proc = start(tmp)
+            try:
+                _wait(uri, proc)
+                results[label] = workload(uri, args.runs, args.points)
+            finally:
+                proc.terminate()
+                proc.wait(30)
+        for part in ("logging", "search"):
+            ours, theirs = results["jupyter-mlops"][part], results["mlflow server"][part]
+            print(
+                f"{part:8s} jupyter-mlops {ours * 1000:8.1f} ms   mlflow server "
+                f"{theirs * 1000:8.1f} ms   ratio {theirs / ours:5.1f}x"
+            )
+
+
+if __name__ == "__main__":
+    main()
