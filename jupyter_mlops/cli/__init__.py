@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "models": ("models", "models", "Registered models: versions, aliases, gated promotion."),
     "monitor": ("monitor", "monitor", "Monitors of served models: drift and performance of each"),
     "pipeline": ("pipeline", "pipeline", "Promoted notebooks: run, sweep, CI workflows,"),
+    "predict": ("predict", "predict", "Score the Parquet or CSV file INPUT with REF"),
     "promote": ("pipeline", "promote", "Promote NOTEBOOK to a parameterized pipeline in"),
     "runs": ("runs", "runs", "Tracked runs."),
     "serve": ("models", "serve", "Serve REF (NAME@ALIAS or NAME/VERSION) over HTTP"),
