@@ -157,13 +157,36 @@ def history(name, alias_, as_json) -> None:
     "--force", is_flag=True, help="Move even if gates fail (needs --reason; recorded as forced)."
 )
 @click.option("--reason", help="Why; recorded with the move.")
+@click.option(
+    "--on",
+    "on",
+    metavar="REF",
+    help="Evaluate both versions on this snapshot (holdout@latest); gates read the evaluations "
+    "(also 'f1[segment=smb] >= 0.7', 'max_slice_gap(accuracy, segment) <= 0.05').",
+)
+@click.option("--target", metavar="COL", help="The label column of --on's snapshot.")
+@click.option(
+    "--tolerance",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="With --on: how far below current the paired interval may reach for '>= current'.",
+)
 @click.option("--json", "as_json", is_flag=True)
-def promote(name, version, to, require, force, reason, as_json) -> None:
+def promote(name, version, to, require, force, reason, on, target, tolerance, as_json) -> None:
     """Move NAME@TO to VERSION if every gate passes; exit 1 with the failed gates otherwise."""
     try:
         gates = registry.parse_gates(list(require), "--require")  # the error names the option
         result = registry.promote_model(
-            name, version, to=to, require=gates, force=force, reason=reason
+            name,
+            version,
+            to=to,
+            require=gates,
+            force=force,
+            reason=reason,
+            on=on,
+            target=target,
+            tolerance=tolerance,
         )
     except GateFailed as exc:
         if as_json:

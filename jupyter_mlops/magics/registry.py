@@ -68,6 +68,18 @@ def register(magics, args, cell: str | None) -> None:
 )
 @argument("--force", action="store_true", help="Move even if gates fail (needs --reason).")
 @argument("--reason", nargs="+", help="Why; recorded with the move.")
+@argument(
+    "--on",
+    metavar="REF",
+    help="Evaluate both versions on this snapshot (holdout@latest); gates read the evaluations.",
+)
+@argument("--target", metavar="COL", help="The label column of --on's snapshot.")
+@argument(
+    "--tolerance",
+    type=float,
+    default=0.0,
+    help="With --on: how far below current the paired interval may reach (default 0).",
+)
 def promote_model(magics, args, cell: str | None):
     words = [g for group in args.require or [] for g in group]
     return mlops.promote_model(
@@ -77,6 +89,9 @@ def promote_model(magics, args, cell: str | None):
         require=mlops.parse_gates(words, "--require"),  # the core's parser; names the option
         force=args.force,
         reason=_text(args.reason),
+        on=args.on,
+        target=args.target,
+        tolerance=args.tolerance,
     )
 
 

@@ -35,7 +35,8 @@ def move_alias(name: str, alias: str, body: dict[str, Any]) -> Any:
 
     ``require`` goes to the core as sent: gate text (``"acc >= current; f1 >= 0.8"``),
     a list of such texts or an object ``{metric: rule}``; the core's parser refuses
-    what it cannot read (400, naming the text).
+    what it cannot read (400, naming the text). ``on`` (a snapshot reference),
+    ``target`` and ``tolerance`` make the gates read evaluations on that snapshot.
     """
     version = body.get("version")
     if isinstance(version, str) and version.isdigit():
@@ -47,7 +48,17 @@ def move_alias(name: str, alias: str, body: dict[str, Any]) -> Any:
     force = body.get("force", False)
     if not isinstance(force, bool):
         raise InvalidArgument("force", "true or false", force)
-    return mlops.promote_model(name, version, to=alias, require=require, force=force, reason=reason)
+    return mlops.promote_model(
+        name,
+        version,
+        to=alias,
+        require=require,
+        force=force,
+        reason=reason,
+        on=body.get("on"),  # the core checks on, target and tolerance and names them
+        target=body.get("target"),
+        tolerance=body.get("tolerance", 0.0),
+    )
 
 
 class ModelsHandler(MlopsHandler):

@@ -126,3 +126,20 @@ async def test_a_bad_line_in_require_is_refused_naming_it(api, model):
     assert reply["message"].startswith("require: expected a gate METRIC OP VALUE")
     assert "got 'acc about 0.9'" in reply["message"]
     assert mlops.get_model("iris").aliases == {}
+
+
+async def test_move_alias_on_an_evaluation_snapshot(api, model):
+    from sklearn.datasets import load_iris
+
+    frame = load_iris(as_frame=True).frame
+    mlops.snapshot(frame, "holdout")
+    mlops.promote_model("iris", 1)
+    body = {"version": 2, "reason": "x", "require": "accuracy >= current", "on": "holdout@latest"}
+    status, reply = await api("models/iris/aliases/production", method="POST", body=body)
+    assert status == 200, reply
+    (check,) = reply["promotion"]["results"]
+    assert check["passed"] and check["interval"] == [0.0, 0.0]  # the same model: no difference
+    status, reply = await api(
+        "models/iris/aliases/production", method="POST", body={**body, "tolerance": "big"}
+    )
+    assert status == 400 and reply["message"].startswith("tolerance: expected")
