@@ -1,0 +1,134 @@
+"""Production monitoring: batch scoring (and, as they land, monitor runs) against their targets.
+
+bench_batch_predict: ``mlops.predict`` of a 1M-row x 20-column Parquet file
+(chunks of 100,000 rows, inference log on) against the model's own work on
+the same file, measured in the same run: one ``pq.read_table``, one
+``model.predict`` on the whole frame and one ``pq.write_table``. Target: at
+most 1.5x. Each step runs in a fresh process so its peak RSS (VmHWM) is its
+own; batch scoring's peak should follow the chunk size, not the file size.
+
+    python benchmarks/bench_monitor.py [--rows 1000000] [--model hgb|linear]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+PEAK = r"""
+def peak_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024
+"""
+
+SETUP = r"""
+import sys
+import numpy as np, pandas as pd
+import jupyter_mlops as mlops
+rows, kind, path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+rng = np.random.default_rng(0)
+X = pd.DataFrame({f"x{i}": rng.normal(size=rows) for i in range(20)})
+y = X.x0 + 2 * X.x1 - X.x2 * X.x3 + rng.normal(scale=0.1, size=rows)
+if kind == "hgb":
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    model = HistGradientBoostingRegressor(max_iter=50, random_state=0).fit(X[:50_000], y[:50_000])
+else:
+    from sklearn.linear_model import LinearRegression
+    model = LinearRegression().fit(X[:50_000], y[:50_000])
+mlops.register_model("bench", model)
+mlops.set_alias("bench", "production", 1)
+X.to_parquet(path, row_group_size=100_000)
+"""
+
+BASELINE = (
+    PEAK
+    + r"""
+import json, sys, time
+import pyarrow as pa, pyarrow.parquet as pq
+import jupyter_mlops as mlops
+model = mlops.load_model("bench/1")
+t0 = time.perf_counter()
+table = pq.read_table(sys.argv[1])
+frame = table.to_pandas()
+pred = model.predict(frame)
+pq.write_table(table.append_column("prediction", pa.array(pred)), sys.argv[2])
+print(json.dumps({"time": time.perf_counter() - t0, "peak_mb": peak_mb()}))
+"""
+)
+
+BATCH = (
+    PEAK
+    + r"""
+import json, sys, time
+import jupyter_mlops as mlops
+mlops.load_model("bench/1")  # the same imports and model load as the baseline, outside the timing
+t0 = time.perf_counter()
+res = mlops.predict("bench@production", sys.argv[1], sys.argv[2], chunk_rows=int(sys.argv[3]),
+                    log=sys.argv[4] == "1", progress=False)
+print(json.dumps({"time": time.perf_counter() - t0, "peak_mb": peak_mb(), "rows": res.rows,
+                  "windows": len(res.window_ids)}))
+"""
+)
+
+
+def run(code: str, *args: str, env: dict) -> dict:
+    res = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=1800
+    )
+    if res.returncode != 0:
+        raise RuntimeError(res.stderr[-3000:])
+    lines = res.stdout.strip().splitlines()
+    return json.loads(lines[-1]) if lines else {}
+
+
+def bench_batch_predict(rows: int = 1_000_000, model: str = "hgb") -> bool:
+    """Batch predict vs read + predict + write; True when within 1.5x."""
+    with tempfile.TemporaryDirectory(prefix="bench-monitor-") as tmp:
+        tmp_path = Path(tmp)
+        env = dict(os.environ, MLOPS_HOME=str(tmp_path / ".mlops"), TQDM_DISABLE="1")
+        env.pop("MLOPS_TRACKING_URI", None)
+        env.pop("MLOPS_BLOB_ROOT", None)
+        data = str(tmp_path / "in.parquet")
+        run(SETUP, str(rows), model, data, env=env)
+        size = os.path.getsize(data) / 2**20
+        base = run(BASELINE, data, str(tmp_path / "base.parquet"), env=env)
+        logged = run(BATCH, data, str(tmp_path / "out.parquet"), "100000", "1", env=env)
+        quiet = run(BATCH, data, str(tmp_path / "out2.parquet"), "100000", "0", env=env)
+        small = run(BATCH, data, str(tmp_path / "out3.parquet"), "25000", "1", env=env)
+    load = os.getloadavg()[0]
+    print(f"\n== batch predict: {rows:,} rows x 20 columns ({size:.0f} MB Parquet), "
+          f"model {model} (load average {load:.1f} on {os.cpu_count()} cores)")  # fmt: skip
+    print(f"{'read + model.predict + write (whole file)':<48} {base['time']:7.2f} s  "
+          f"peak {base['peak_mb']:5.0f} MB")  # fmt: skip
+    ratio = logged["time"] / base["time"]
+    rows_out = [
+        ("mlops.predict, chunks of 100k, logged", logged),
+        ("mlops.predict, chunks of 100k, --no-log", quiet),
+        ("mlops.predict, chunks of 25k, logged", small),
+    ]
+    for label, r in rows_out:
+        print(f"{label:<48} {r['time']:7.2f} s  peak {r['peak_mb']:5.0f} MB  "
+              f"({r['time'] / base['time']:.2f}x, {r.get('windows', 0)} windows)")  # fmt: skip
+    ok = ratio <= 1.5
+    print(f"target: logged batch predict at most 1.5x: {ratio:.2f}x {'ok' if ok else 'MISSED'}")
+    return ok
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--model", choices=("hgb", "linear"), default="hgb")
+    args = ap.parse_args()
+    parts = [lambda: bench_batch_predict(args.rows, args.model)]
+    results = [part() for part in parts]
+    sys.exit(0 if all(results) else 1)
+
+
+if __name__ == "__main__":
+    main()
