@@ -1,4 +1,4 @@
-"""The model server's HTTP handlers: health, metadata, predict and labels (see ``serve``).
+"""The model server's HTTP handlers: health, metadata, predict, MLflow's invocations, labels.
 
 Every route streams its body so an oversize one gets 413 before it is read into
 memory; with a token every route but ``/health`` and ``/ping`` needs it.
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import tornado.web
 
 from ..errors import Conflict, InvalidArgument, NotFound, StoreError
+from .scoring import ScoringError, parse_request
 from .signature import PayloadError
 
 if TYPE_CHECKING:
@@ -97,7 +98,10 @@ class _Handler(tornado.web.RequestHandler):
             message = exc[1].log_message
         if kwargs.get("close"):
             self.set_header("Connection", "close")
-        self.finish(json.dumps({"error": message, "status": status_code}))
+        self.finish(json.dumps(self.error_body(status_code, message)))
+
+    def error_body(self, status: int, message: str) -> dict[str, Any]:
+        return {"error": message, "status": status}
 
     def reply(self, body: dict[str, Any], status: int = 200) -> None:
         self.set_status(status)
@@ -126,6 +130,19 @@ class MetadataHandler(_Handler):
         self.reply(self.server.metadata())
 
 
+def score(
+    server: ModelServer, loaded: Loaded, columns: dict[str, list], proba: bool = False
+) -> tuple[list, list[str]]:
+    """Predictions and their ids for validated columns, handed to the inference log (both routes)."""
+    predictions = loaded.predictor.predict(columns, proba=proba)
+    ids = server.ids.take(len(predictions))
+    if server.inference_log is not None:  # enqueue only: the log's thread writes
+        server.inference_log.record(
+            columns, predictions, ids, loaded.version, server.ref.alias, proba=proba
+        )
+    return predictions, ids
+
+
 class PredictHandler(_Handler):
     def post(self) -> None:
         loaded = self.server.loaded
@@ -141,23 +158,57 @@ class PredictHandler(_Handler):
             return self.reply({"error": error, "status": 400}, 400)
         proba = self.get_query_argument("proba", "false").lower() in ("1", "true", "yes")
         try:
-            columns = _parse(body, loaded)
-            predictions = loaded.predictor.predict(columns, proba=proba)
+            predictions, ids = score(self.server, loaded, _parse(body, loaded), proba)
         except PayloadError as exc:
             return self.reply({"error": str(exc), "status": 400}, 400)
         except (ValueError, TypeError, ArithmeticError) as exc:
             return self.reply({"error": f"the model refused this input: {exc}", "status": 400}, 400)
-        server = self.server
-        ids = server.ids.take(len(predictions))
-        if server.inference_log is not None:  # enqueue only: the log's thread writes
-            server.inference_log.record(
-                columns, predictions, ids, loaded.version, server.ref.alias, proba=proba
-            )
         out: dict[str, Any] = {"predictions": predictions, "ids": ids, "version": loaded.version}
         if proba:
             out["classes"] = loaded.info.signature.get("output", {}).get("classes")
         self.set_header(ID_HEADER, id_header(ids))
         self.finish(json.dumps(out))
+
+
+class InvocationsHandler(_Handler):
+    """MLflow's ``POST /invocations`` (see ``scoring``): ``{"predictions": [...], "ids": [...]}``."""
+
+    def error_body(self, status: int, message: str) -> dict[str, Any]:
+        code = {401: "UNAUTHENTICATED", 404: "ENDPOINT_NOT_FOUND"}.get(status, "BAD_REQUEST")
+        return {"error_code": code, "message": message}
+
+    def fail(self, status: int, message: str) -> None:
+        self.reply(self.error_body(status, message), status)
+
+    def post(self) -> None:
+        loaded = self.server.loaded
+        raw = self.body()
+        if raw is None:
+            return None
+        content_type = self.request.headers.get("Content-Type")
+        try:
+            columns = parse_request(raw, content_type, loaded.predictor.signature)
+            predictions, ids = score(self.server, loaded, columns)
+        except ScoringError as exc:
+            return self.fail(exc.status, str(exc))
+        except PayloadError as exc:
+            return self.fail(400, str(exc))
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            return self.fail(400, f"the model refused this input: {exc}")
+        self.set_header(ID_HEADER, id_header(ids))
+        self.finish(json.dumps({"predictions": predictions, "ids": ids}))
+
+
+class VersionHandler(_Handler):
+    """MLflow's ``GET /version``: the server's version as plain text."""
+
+    open_route = True
+
+    def get(self) -> None:
+        from .._version import __version__
+
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.finish(__version__)
 
 
 class LabelsHandler(_Handler):
@@ -239,7 +290,8 @@ def make_app(server: ModelServer) -> tornado.web.Application:
             (r"/ping", HealthHandler, args),  # MLflow's liveness route
             (r"/metadata", MetadataHandler, args),
             (r"/predict", PredictHandler, args),
-            (r"/invocations", PredictHandler, args),  # MLflow's route, for drop-in clients
+            (r"/invocations", InvocationsHandler, args),  # MLflow's scoring protocol
+            (r"/version", VersionHandler, args),
             (r"/labels", LabelsHandler, args),
         ],
         default_handler_class=_NotFound,
