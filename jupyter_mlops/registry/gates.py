@@ -144,11 +144,13 @@ class ModelPromotion:
     def _repr_html_(self) -> str:
         import html
 
+        extra = any(r.interval is not None or r.slice for r in self.results)
         rows = "".join(
             f"<tr><td>{html.escape(r.metric)}</td><td>{html.escape(r.rule)}</td>"
             f"<td>{'' if r.candidate is None else f'{r.candidate:.6g}'}</td>"
             f"<td>{'' if r.threshold is None else f'{r.threshold:.6g}'}</td>"
-            f"<td>{'pass' if r.passed else '<b>FAIL</b>'}</td><td>{html.escape(r.detail)}</td></tr>"
+            + (f"<td>{_span(r.interval)}</td><td>{html.escape(r.slice)}</td>" if extra else "")
+            + f"<td>{'pass' if r.passed else '<b>FAIL</b>'}</td><td>{html.escape(r.detail)}</td></tr>"
             for r in self.results
         )
         head = (
@@ -159,8 +161,10 @@ class ModelPromotion:
         if not rows:
             return head
         return (
-            head + "<table><tr><th>metric</th><th>rule</th><th>candidate</th><th>threshold</th>"
-            f"<th>result</th><th>detail</th></tr>{rows}</table>"
+            head
+            + "<table><tr><th>metric</th><th>rule</th><th>candidate</th><th>threshold</th>"
+            + ("<th>interval</th><th>slice</th>" if extra else "")
+            + f"<th>result</th><th>detail</th></tr>{rows}</table>"
         )
 
 

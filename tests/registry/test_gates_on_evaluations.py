@@ -198,3 +198,4 @@ def test_magic_passes_on_and_target(ip, data):
         "--tolerance 0.01",
     )
     assert promotion.version == 2 and promotion.results[0].interval[0] > 0
+    assert "<th>interval</th><th>slice</th>" in promotion._repr_html_()
