@@ -168,7 +168,8 @@ def _import_runs(
         _import_run(source, run, our_id, imported, models, report, include_running)
 
 
-def _pages(fetch: Any, **kwargs: Any) -> list[Any]:
+def all_pages(fetch: Any, **kwargs: Any) -> list[Any]:
+    """Every item of an MLflow search, following its page tokens."""
     out, token = [], None
     while True:
         page = fetch(page_token=token, **kwargs)
@@ -182,7 +183,7 @@ def _select_experiments(client: Any, names: list[str] | None) -> list[Any]:
     from mlflow.exceptions import MlflowException
 
     try:
-        every = _pages(client.search_experiments, max_results=1000)
+        every = all_pages(client.search_experiments, max_results=1000)
     except MlflowException as exc:
         raise InvalidArgument(
             "tracking_uri", "an MLflow tracking server or store MLflow can read", hint=str(exc)
@@ -239,7 +240,7 @@ def _import_experiment(exp: Any, report: ImportReport) -> int | None:
 
 def _source_runs(client: Any, experiment_id: str) -> list[Any]:
     """Every active run of the experiment, each parent before its children."""
-    runs = _pages(client.search_runs, experiment_ids=[experiment_id], max_results=1000)
+    runs = all_pages(client.search_runs, experiment_ids=[experiment_id], max_results=1000)
     ids = {r.info.run_id for r in runs}
     ordered: list[Any] = []
     placed: set[str] = set()
@@ -263,7 +264,7 @@ def _source_runs(client: Any, experiment_id: str) -> list[Any]:
 def _logged_models(client: Any, experiment_id: str) -> dict[str, list[Any]]:
     """MLflow 3's logged models of an experiment by the run that logged them ({} before MLflow 3)."""
     try:
-        models = _pages(client.search_logged_models, experiment_ids=[experiment_id])
+        models = all_pages(client.search_logged_models, experiment_ids=[experiment_id])
     except Exception:  # an MLflow 2 server has no logged models: their files are run artifacts
         return {}
     found: dict[str, list[Any]] = {}

@@ -25,7 +25,7 @@ from ..registry import serialize
 from ..tracking import api as tracking_api
 from ..tracking import remote
 from .import_report import ImportReport
-from .mlflow_import import LOGGED_MODEL_TAG
+from .mlflow_import import LOGGED_MODEL_TAG, all_pages
 
 if TYPE_CHECKING:
     from .mlflow_import import Source
@@ -44,7 +44,7 @@ def import_models(
     from ..registry.uri import check_model_name
 
     client = source.client
-    models = _pages(client.search_registered_models, max_results=100)
+    models = all_pages(client.search_registered_models, max_results=100)
     for rm in tqdm(models, desc="MLflow models", unit="model", disable=not progress):
         try:
             check_model_name(rm.name)
@@ -52,7 +52,7 @@ def import_models(
             report.skip("registered model", rm.name, "not a valid model name here")
             continue
         escaped = rm.name.replace("'", "\\'")
-        versions = _pages(client.search_model_versions, filter_string=f"name = '{escaped}'")
+        versions = all_pages(client.search_model_versions, filter_string=f"name = '{escaped}'")
         mapping: dict[int, int] = {}
         for mv in sorted(versions, key=lambda v: int(v.version)):
             ours = _import_version(mv, imported, report, trust)
@@ -60,12 +60,6 @@ def import_models(
                 mapping[int(mv.version)] = ours
         if mapping:
             _describe(rm.name, client.get_registered_model(rm.name), mapping, report)
-
-
-def _pages(fetch: Any, **kwargs: Any) -> list[Any]:
-    from .mlflow_import import _pages as pages
-
-    return pages(fetch, **kwargs)
 
 
 def _folder(mv: Any, run: Any) -> str | None:
