@@ -67,7 +67,7 @@ __all__ = [
 # Every part of the core loads on first use (pandas, SQLAlchemy, scipy, nbformat
 # and friends take seconds to import; a CLI call or %load_ext should not pay for
 # what it does not use).
-_LAZY_PACKAGES = ("data", "registry", "pipeline", "monitor", "evaluation")
+_LAZY_PACKAGES = ("data", "registry", "monitor", "pipeline", "evaluation")
 _SUBMODULES = {
     "widgets",
     "tracking",

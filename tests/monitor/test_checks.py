@@ -144,3 +144,19 @@ def test_history_figure(watched, clock):
     assert heat["type"] == "heatmap" and heat["y"] == ["a", "b"]
     assert heat["z"][0][1] > 1 > heat["z"][0][0]
     json.dumps(fig)
+
+
+def test_ci_writes_a_scheduled_workflow(watched, tmp_path, monkeypatch):
+    import yaml
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["monitor", "ci", "churn", "--schedule", "*/30 * * * *"])
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load((tmp_path / ".github/workflows/mlops-monitor-churn.yml").read_text())
+    assert data["on"]["schedule"] == [{"cron": "*/30 * * * *"}]
+    runs = " ".join(s.get("run", "") for s in data["jobs"]["monitor"]["steps"])
+    assert "jupyter mlops monitor run churn --json" in runs
+    bad = CliRunner().invoke(main, ["monitor", "ci", "churn", "--schedule", "hourly"])
+    assert bad.exit_code == 2 and "schedule" in bad.output
+    missing = CliRunner().invoke(main, ["monitor", "ci", "nope"])
+    assert missing.exit_code == 2 and "nope" in missing.output
