@@ -168,11 +168,16 @@ def heartbeat(store: Store, run_ids: Sequence[str], now: float | None = None) ->
         )
 
 
+MLFLOW_SOURCE = "mlflow"  # source_type of runs created through MLflow's REST API
+
+
 def reap_stale_runs(store: Store, *, now: float | None = None, timeout: float) -> list[str]:
     """Mark KILLED every RUNNING run whose process is gone.
 
     A run is gone when its heartbeat is older than ``timeout`` seconds, or when
-    it was started on this host by a process that no longer exists.
+    it was started on this host by a process that no longer exists. Runs an
+    MLflow client created over REST have no process here to watch: like
+    MLflow's own, they stay RUNNING until the client ends them.
     """
     now = time.time() if now is None else now
     host = current_host()
@@ -181,7 +186,7 @@ def reap_stale_runs(store: Store, *, now: float | None = None, timeout: float) -
     with store.db.session(write=True) as s:
         rows = s.execute(
             select(RunRow.run_id, RunRow.heartbeat_at, RunRow.host, RunRow.pid).where(
-                RunRow.status == RunStatus.RUNNING.value
+                RunRow.status == RunStatus.RUNNING.value, RunRow.source_type != MLFLOW_SOURCE
             )
         ).all()
         for run_id, beat, run_host, pid in rows:

@@ -132,6 +132,15 @@ def test_stale_heartbeat_from_another_host_is_killed(store):
     assert data.info.status == "KILLED" and "no heartbeat" in data.info.error
 
 
+def test_a_run_an_mlflow_client_opened_is_not_reaped(store):
+    """Its client beats no heart here: it stays RUNNING until the client ends it, as in MLflow."""
+    from jupyter_mlops.tracking import remote
+
+    run_id = remote.create_run("0", name="from-mlflow")["info"].run_id
+    assert run_store.reap_stale_runs(store, now=time.time() + 3600, timeout=60) == []
+    assert mlops.get_run(run_id).info.status == "RUNNING"
+
+
 def test_heartbeat_keeps_a_live_run_alive(store, monkeypatch):
     monkeypatch.setenv("MLOPS_HEARTBEAT_INTERVAL", "0.05")
     run = mlops.start_run("alive")
