@@ -18,7 +18,7 @@ from ..store import monitors as monitor_store
 from ..store.monitors import CheckInfo
 from .monitors import METRICS, check_name
 
-__all__ = ["MonitorHistory", "monitor_history"]
+__all__ = ["MonitorHistory", "model_monitoring", "monitor_history", "monitor_page"]
 
 DRIFT_COLOR = "#c0392b"
 SHARE_COLOR = "#4c78a8"
@@ -148,3 +148,46 @@ def history_figure(history: MonitorHistory) -> dict[str, Any]:
         "yaxis3": {"domain": [0.0, 0.34], "title": {"text": "column"}, "automargin": True},
     }
     return {"data": [*_over_time(history), _heatmap(history)], "layout": layout}
+
+
+def _records(history: MonitorHistory) -> list[dict[str, Any]]:
+    frame = pd.DataFrame(history).copy()
+    frame["closed_at"] = [t.timestamp() for t in frame["closed_at"]]
+    return frame.to_dict(orient="records")
+
+
+def monitor_page(name: str, *, limit: int | None = 100) -> dict[str, Any]:
+    """A monitor, its newest checks (oldest first) and the history figure: what REST and views show."""
+    info = monitor_store.get_monitor(get_store(), check_name(name))
+    history = monitor_history(name, limit=limit)
+    return {"monitor": info.to_dict(), "checks": _records(history), "figure": history.figure()}
+
+
+def model_monitoring(model: str, *, windows: int = 10) -> dict[str, Any]:
+    """A model's newest closed windows, its monitors and the last alert of each (the Registry panel)."""
+    from ..registry.uri import check_model_name
+    from .windows import list_windows
+
+    name = check_model_name(model)
+    store = get_store()
+    recent = list_windows(name)[-windows:] if windows else []
+    monitors = monitor_store.list_monitors(store, name)
+    alerts = monitor_store.last_alerts(store, [m.name for m in monitors])
+    last = max(alerts.values(), key=lambda c: c.closed_at, default=None)
+    return {
+        "model": name,
+        "windows": [
+            {"id": w.id, "version": w.version, "alias": w.alias, "source": w.source,
+             "closed_at": w.closed_at, "n_rows": w.n_rows, "n_dropped": w.n_dropped,
+             "n_labels": w.n_labels}
+            for w in reversed(recent)
+        ],
+        "monitors": [
+            {**m.to_dict(), "last_alert": alerts[m.name].to_dict() if m.name in alerts else None}
+            for m in monitors
+        ],
+        "last_alert": None if last is None else {
+            "monitor": last.monitor, "window_id": last.window_id, "closed_at": last.closed_at,
+            "reasons": list(last.statistics.get("reasons") or []),
+        },
+    }  # fmt: skip

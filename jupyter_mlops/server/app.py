@@ -9,7 +9,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Unicode
 
 from .. import config
-from . import events, models, pipelines, run_pages, runs, settings, snapshots
+from . import events, models, monitors, pipelines, run_pages, runs, settings, snapshots
 
 
 def all_handlers() -> list[tuple]:
@@ -22,6 +22,7 @@ def all_handlers() -> list[tuple]:
         *snapshots.handlers,
         *models.handlers,
         *pipelines.handlers,
+        *monitors.handlers,
     ]
 
 

@@ -241,3 +241,20 @@ def list_checks(store: Store, name: str, *, limit: int | None = None) -> list[Ch
             return [_check(r) for r in reversed(list(s.scalars(q)))]
         q = q.order_by(MonitorCheck.closed_at, MonitorCheck.id)
         return [_check(r) for r in s.scalars(q)]
+
+
+def last_alerts(store: Store, names: Sequence[str]) -> dict[str, CheckInfo]:
+    """The newest alerting check of each named monitor that has one."""
+    out: dict[str, CheckInfo] = {}
+    with store.db.session() as s:
+        for name in names:
+            q = (
+                select(MonitorCheck)
+                .where(MonitorCheck.monitor == name, MonitorCheck.alert.is_(True))
+                .order_by(MonitorCheck.closed_at.desc(), MonitorCheck.id.desc())
+                .limit(1)
+            )
+            row = s.scalars(q).first()
+            if row is not None:
+                out[name] = _check(row)
+    return out
