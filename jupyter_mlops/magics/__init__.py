@@ -41,7 +41,7 @@ class MlopsMagics(Magics):
 
 def _register_subcommands() -> None:
     # Each module registers its subcommands on import.
-    from . import basics, data, evaluate, pipeline, registry, tracking, views  # noqa: F401
+    from . import basics, data, evaluate, monitor, pipeline, registry, tracking, views  # noqa: F401
 
 
 def load_ipython_extension(ipython) -> None:

@@ -1,0 +1,46 @@
+"""%mlops monitor in a real InteractiveShell: declare, list, run, history, delete."""
+
+from __future__ import annotations
+
+import pytest
+from IPython.core.error import UsageError
+
+import jupyter_mlops as mlops
+from tests.monitor.conftest import Clock
+from tests.monitor.monitor_helpers import reference, rows, serve
+
+
+@pytest.fixture
+def served(ip):
+    from sklearn.linear_model import LogisticRegression
+
+    train = rows(0, 200)
+    model = LogisticRegression().fit(train, (train.a > 0).astype(int))
+    mlops.register_model("clf", model)
+    mlops.set_alias("clf", "production", 1)
+    reference()
+    serve(model, Clock(), [rows(1), rows(2, shift=2.0)])
+    return model
+
+
+def test_declare_run_history_delete(ip, served):
+    info = ip.run_line_magic(
+        "mlops", "monitor declare churn --model clf@production --share 0.5 -p 'accuracy >= 0.9'"
+    )
+    assert info.drift == {"share": 0.5} and info.performance == ("accuracy >= 0.9",)
+    assert [m.name for m in ip.run_line_magic("mlops", "monitor list")] == ["churn"]
+    run = ip.run_line_magic("mlops", "monitor run churn")
+    assert run.alerted and [c.verdict for c in run.checks] == ["ok", "alert"]
+    history = ip.run_line_magic("mlops", "monitor history churn")
+    assert list(history["verdict"]) == ["ok", "alert"]
+    ip.run_line_magic("mlops", "monitor delete churn")
+    assert mlops.list_monitors() == []
+
+
+def test_usage_errors_are_one_line(ip, served):
+    with pytest.raises(UsageError, match="needs NAME"):
+        ip.run_line_magic("mlops", "monitor show")
+    with pytest.raises(UsageError, match="--model"):
+        ip.run_line_magic("mlops", "monitor declare churn")
+    with pytest.raises(UsageError):
+        ip.run_line_magic("mlops", "monitor explode churn")
