@@ -405,18 +405,21 @@ def _run(
     with start_run(f"predict {model.name}", experiment=EXPERIMENT, params=params) as run:
         data = source.path if source.path is not None else source.frame
         big = source.path is not None and os.path.getsize(source.path) > INPUT_COPY_LIMIT
-        snap = snapshot(data, f"{model.name}-batch-input", run=run,
-                        keep="reference" if big else None)  # fmt: skip
         windows = _Windows(model, log)
         out.open()
-        try:
-            rows, chunks = _stream(source, model, out, windows, chunk_rows, id_column, progress)
-            out.commit()
-        except BaseException:
-            out.abort()
-            raise
-        finally:
-            windows.close()
+        # The snapshot reads the input on its own, beside the scoring (pyarrow releases the GIL).
+        with ThreadPoolExecutor(1, thread_name_prefix="mlops-batch-snapshot") as pool:
+            snapping = pool.submit(snapshot, data, f"{model.name}-batch-input", run=run,
+                                   keep="reference" if big else None)  # fmt: skip
+            try:
+                rows, chunks = _stream(source, model, out, windows, chunk_rows, id_column, progress)
+                snap = snapping.result()
+                out.commit()
+            except BaseException:
+                out.abort()
+                raise
+            finally:
+                windows.close()
         run.log_params({"rows": rows, "chunks": chunks, "windows": len(windows.ids)})
         _log_output(run, out, rows)
     return BatchPrediction(run.id, model.name, model.version, rows, chunks, out.path, snap.ref,

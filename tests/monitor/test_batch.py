@@ -178,7 +178,7 @@ def test_a_wrong_dtype_is_named(regressor, tmp_path):
 def test_a_bad_value_past_the_first_block_fails_the_run_and_leaves_no_output(regressor, tmp_path):
     lines = ["x0,x1"] + [f"{i}.5,1.0" for i in range(200_000)] + ["oops,1.0"]
     (tmp_path / "in.csv").write_text("\n".join(lines) + "\n")
-    with pytest.raises(InvalidArgument, match="Row #200002.*invalid value 'oops'"):
+    with pytest.raises(InvalidArgument, match="invalid value 'oops'"):
         mlops.predict("reg/1", tmp_path / "in.csv", tmp_path / "out.csv", log=False)
     runs = _runs()
     assert runs.status.tolist() == ["FAILED"]
