@@ -19,7 +19,7 @@ JUPYTER_PREFIX = "/mlops/mlflow"
 # One module per part of MLflow's API, each with ROUTES = [(path, mixin), ...].
 # "artifacts" (the mlflow-artifacts proxy) and "registry" (registered models and
 # model versions) are served when their modules exist.
-_ROUTE_MODULES = ("experiments", "tracking", "artifacts", "registry")
+_ROUTE_MODULES = ("experiments", "tracking", "artifacts", "registry", "logged_models")
 
 
 def _route_modules() -> list[ModuleType]:
