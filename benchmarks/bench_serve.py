@@ -139,7 +139,9 @@ def train(home: Path):
     return model, X.iloc[0].to_dict()
 
 
-def ours(home: Path, row: dict, n: int, warmup: int, *options: str) -> dict[str, float]:
+def ours(
+    home: Path, row: dict, n: int, warmup: int, *options: str, path: str = "/predict"
+) -> dict[str, float]:
     port = free_port()
     cmd = [sys.executable, "-c", "from jupyter_mlops.cli import main; main()", "serve",
            "cancer@production", "--port", str(port), *options]  # fmt: skip
@@ -147,7 +149,8 @@ def ours(home: Path, row: dict, n: int, warmup: int, *options: str) -> dict[str,
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_healthy(port, "/health", proc)
-        return measure(port, "/predict", json.dumps([row]).encode(), n, warmup, proc.pid)
+        body = [row] if path == "/predict" else {"dataframe_records": [row]}
+        return measure(port, path, json.dumps(body).encode(), n, warmup, proc.pid)
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
@@ -211,6 +214,9 @@ def main() -> None:
         # windows of 1000 rows: several close (Parquet, profile, one transaction) while measured
         mine = ours(tmp / ".mlops", row, n, args.warmup, "--log-window", "1000")
         show("jupyter-mlops serve (logging)", mine)
+        invocations = ours(tmp / ".mlops", row, n, args.warmup, "--log-window", "1000",
+                           path="/invocations")  # fmt: skip
+        show("/invocations (logging)", invocations)
         print(f"logging on vs off: {mine['rps'] / off['rps']:.2f}x requests/s (target >= 0.9), "
               f"p99 {mine['p99_ms']:.2f} ms (target <= 3 ms)")  # fmt: skip
         peer = mlflow(model, row, n, args.warmup, tmp)
