@@ -3,7 +3,8 @@
 Routes: ``GET /health`` (and ``GET /ping``), ``GET /metadata`` (version,
 signature, the inference log's counts), ``POST /predict`` (JSON records or
 columns, validated against the signature) and ``POST /labels`` (late labels
-joined by prediction id). Every prediction gets an id, returned beside the
+joined by prediction id); MLflow's ``POST /invocations`` and ``GET /version``
+(``scoring.py``). Every prediction gets an id, returned beside the
 predictions (``ids``) and in the ``X-Prediction-Ids`` header. The request path
 never touches the database: rows go to the inference log's bounded queue
 (``jupyter_mlops.monitor.log``), whose own thread writes them in windows; a
