@@ -1,5 +1,6 @@
 import {
   ILayoutRestorer,
+  IRouter,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
@@ -8,6 +9,8 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { LabIcon, ToolbarButton } from '@jupyterlab/ui-components';
 
+import { MlopsModel } from './model';
+import { registerPages } from './pages/commands';
 import { MlopsPanelWidget } from './panel';
 import { promoteNotebook } from './promote';
 import { DEFAULT_SETTINGS, readSettings } from './state';
@@ -25,15 +28,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Side panel for jupyter-mlops: runs, snapshots, registry, drift and pipelines.',
   autoStart: true,
-  optional: [ISettingRegistry, ICommandPalette, INotebookTracker, ILayoutRestorer],
+  optional: [ISettingRegistry, ICommandPalette, INotebookTracker, ILayoutRestorer, IRouter],
   activate: async (
     app: JupyterFrontEnd,
     registry: ISettingRegistry | null,
     palette: ICommandPalette | null,
     notebooks: INotebookTracker | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    router: IRouter | null
   ) => {
-    const panel = new MlopsPanelWidget(DEFAULT_SETTINGS);
+    // One model: the side panel and every main-area page read it.
+    const model = new MlopsModel({ interval: DEFAULT_SETTINGS.refreshInterval });
+    const openPage = registerPages(app, model, palette, restorer, router);
+    const panel = new MlopsPanelWidget(DEFAULT_SETTINGS, model, openPage);
     panel.title.icon = mlopsIcon;
     app.shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, 'jupyter-mlops-panel');

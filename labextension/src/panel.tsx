@@ -1,7 +1,7 @@
 import { ReactWidget } from '@jupyterlab/ui-components';
 import React, { useState } from 'react';
 
-import { ErrorLine, ModelContext, useModel, useResource } from './components/common';
+import { ErrorLine, ModelContext, OpenPageContext, useModel, useResource } from './components/common';
 import { EventsSection } from './components/Events';
 import { RunsSection } from './components/Runs';
 import { MlopsModel } from './model';
@@ -85,9 +85,13 @@ export function MlopsPanel(props: { settings: IPanelSettings }): JSX.Element {
 
 /** The side panel; it owns the one model every section reads. */
 export class MlopsPanelWidget extends ReactWidget {
-  constructor(private _settings: IPanelSettings) {
+  constructor(
+    private _settings: IPanelSettings,
+    model?: MlopsModel,
+    private _openPage: (args: any) => void = () => undefined
+  ) {
     super();
-    this.model = new MlopsModel({ interval: _settings.refreshInterval });
+    this.model = model ?? new MlopsModel({ interval: _settings.refreshInterval });
     this.id = 'jupyter-mlops-panel';
     this.addClass('jp-mlops-panel-widget');
     this.title.caption = 'MLOps: runs, data, models, pipelines';
@@ -109,7 +113,9 @@ export class MlopsPanelWidget extends ReactWidget {
   render(): JSX.Element {
     return (
       <ModelContext.Provider value={this.model}>
-        <MlopsPanel key={JSON.stringify(this._settings)} settings={this._settings} />
+        <OpenPageContext.Provider value={this._openPage}>
+          <MlopsPanel key={JSON.stringify(this._settings)} settings={this._settings} />
+        </OpenPageContext.Provider>
       </ModelContext.Provider>
     );
   }

@@ -11,7 +11,7 @@ import {
   pageLabel,
   previousPage
 } from '../state';
-import { ErrorLine, formatTime, KeyValues, StatusBadge, useModel, useResource } from './common';
+import { ErrorLine, formatTime, KeyValues, OpenPageContext, StatusBadge, useModel, useResource } from './common';
 import { Plot } from './Plot';
 
 export interface IRunsProps {
@@ -22,6 +22,7 @@ export interface IRunsProps {
 /** The live runs list: filter, sort, page; click a run for its details and metric plots. */
 export function RunsSection(props: IRunsProps): JSX.Element {
   const model = useModel();
+  const openPage = React.useContext(OpenPageContext);
   const [query, setQuery] = useState<IRunsQuery>(
     () =>
       model.runsQuery ?? {
@@ -98,6 +99,9 @@ export function RunsSection(props: IRunsProps): JSX.Element {
         <button type="button" className="jp-mlops-button" onClick={() => void model.runs.refresh()}>
           Refresh
         </button>
+        <button type="button" className="jp-mlops-button" onClick={() => openPage({ kind: 'runs' })}>
+          Open runs table
+        </button>
       </form>
       <ErrorLine error={error} />
       {page && (
@@ -124,6 +128,7 @@ export function RunsSection(props: IRunsProps): JSX.Element {
                     selected === run.run_id ? 'jp-mlops-picked' : ''
                   ].join(' ')}
                   onClick={() => setSelected(selected === run.run_id ? null : run.run_id)}
+                  onDoubleClick={() => openPage({ kind: 'run', runId: run.run_id })}
                 >
                   <td onClick={e => e.stopPropagation()}>
                     <input
@@ -136,7 +141,20 @@ export function RunsSection(props: IRunsProps): JSX.Element {
                   <td>
                     <StatusBadge status={run.status} />
                   </td>
-                  <td title={run.run_id}>{run.name}</td>
+                  <td title={run.run_id}>
+                    <a
+                      href="#"
+                      className="jp-mlops-link"
+                      aria-label={`open run ${run.name}`}
+                      onClick={e => {
+                        e.preventDefault();
+                        e.stopPropagation();
+                        openPage({ kind: 'run', runId: run.run_id });
+                      }}
+                    >
+                      {run.name}
+                    </a>
+                  </td>
                   <td>{run.experiment}</td>
                   <td>{formatTime(run.start_time)}</td>
                   <td>{formatDuration(run.start_time, run.end_time)}</td>
@@ -170,9 +188,17 @@ export function RunsSection(props: IRunsProps): JSX.Element {
             <button
               className="jp-mlops-button"
               disabled={checked.length < 2}
-              onClick={() => void compare()}
+              onClick={() => openPage({ kind: 'compare', runIds: checked })}
             >
               Compare ({checked.length})
+            </button>
+            <button
+              className="jp-mlops-button"
+              disabled={checked.length < 2}
+              onClick={() => void compare()}
+              title="the latest metrics and curves, here in the panel"
+            >
+              Quick compare
             </button>
           </div>
           {comparison && (

@@ -58,6 +58,11 @@ export function KeyValues(props: {
   );
 }
 
+/** Opens a main-area page (run, compare, runs table...); the panel stays a navigator. */
+export const OpenPageContext = createContext<(args: { kind: string; [key: string]: unknown }) => void>(
+  () => undefined
+);
+
 /** The panel's model, provided once by the panel widget. */
 export const ModelContext = createContext<MlopsModel | null>(null);
 
