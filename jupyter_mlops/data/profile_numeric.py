@@ -190,8 +190,11 @@ def profile_numeric(
     if n:
         sketch.update(ordered)
         mean = float(finite.mean())
+        # Squared in place and summed pairwise: np.dot would go through BLAS,
+        # whose threads cost more than the sum on a busy machine.
         dev = finite - mean
-        m2 = float(np.dot(dev, dev))
+        np.multiply(dev, dev, out=dev)
+        m2 = float(dev.sum())
         lo, hi = float(ordered[0]), float(ordered[-1])
     else:
         mean, m2, lo, hi = float("nan"), 0.0, float("nan"), float("nan")
