@@ -373,6 +373,8 @@ def predict(
     resolved = _resolve(model)
     source = _open_input(data, chunk_rows)
     check_schema(resolved.signature, source.schema, id_column)
+    if source.n_rows == 0:
+        raise InvalidArgument("data", "at least one row to score", "no rows")
     from ..registry.models import load_model
 
     obj = load_model(f"{resolved.name}/{resolved.version}", trusted=trusted)

@@ -166,6 +166,13 @@ def test_a_missing_column_is_named_and_nothing_is_written(regressor, tmp_path):
     assert mlops.list_windows("reg") == []
 
 
+def test_an_empty_file_is_refused_before_a_run(regressor, tmp_path):
+    _frame(0).to_parquet(tmp_path / "in.parquet")
+    with pytest.raises(InvalidArgument, match="at least one row"):
+        mlops.predict("reg/1", tmp_path / "in.parquet", tmp_path / "out.parquet")
+    _nothing_left(tmp_path)
+
+
 def test_a_wrong_dtype_is_named(regressor, tmp_path):
     df = _frame(10)
     df["x1"] = "high"
