@@ -1,6 +1,6 @@
 """Notebook views (ipywidgets + plotly) over the core's figures.
 
-``runs()``, ``registry()`` and ``drift()`` return ipywidgets that also carry a
+``runs()``, ``registry()``, ``drift()`` and ``monitor()`` return ipywidgets that also carry a
 static HTML + plotly fallback for outputs read without a widget front end;
 ``export_html()`` turns an executed notebook into one HTML page that draws
 those figures with a single copy of plotly.js.
@@ -17,11 +17,13 @@ from .static import StaticView
 __all__ = [
     "DriftView",
     "MlopsHTMLExporter",
+    "MonitorView",
     "RegistryView",
     "RunsView",
     "StaticView",
     "drift",
     "export_html",
+    "monitor",
     "registry",
     "runs",
 ]
@@ -34,6 +36,8 @@ _LAZY = {
     "DriftView": "drift_view",
     "registry": "registry_view",
     "RegistryView": "registry_view",
+    "monitor": "monitor_view",
+    "MonitorView": "monitor_view",
     "export_html": "export",
     "MlopsHTMLExporter": "export",
 }
