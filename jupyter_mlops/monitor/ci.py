@@ -12,9 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ..pipeline.ci import _Dumper, check_cron
+from ..pipeline.ci import check_cron, workflow_text
 from .monitors import get_monitor
 
 DEFAULT_SCHEDULE = "0 * * * *"
@@ -61,8 +59,5 @@ def write_monitor_workflow(
     target = Path(root or Path.cwd()).resolve() / ".github" / "workflows"
     target = target / f"mlops-monitor-{info.name}.yml"
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = "# Written by `jupyter mlops monitor ci`; edit freely.\n" + yaml.dump(
-        data, Dumper=_Dumper, sort_keys=False, width=100
-    )
-    target.write_text(text, encoding="utf-8")
+    target.write_text(workflow_text(data, "jupyter mlops monitor ci"), encoding="utf-8")
     return target

@@ -97,6 +97,12 @@ def _str(dumper: yaml.SafeDumper, value: str):
 _Dumper.add_representer(str, _str)
 
 
+def workflow_text(data: dict[str, Any], written_by: str) -> str:
+    """A workflow as YAML (multi-line scripts as block scalars) under a one-line header."""
+    dumped = yaml.dump(data, Dumper=_Dumper, sort_keys=False, width=100)
+    return f"# Written by `{written_by}`; edit freely.\n" + dumped
+
+
 def write_workflow(
     pipeline: str | os.PathLike | PipelineSpec,
     *,
@@ -117,8 +123,5 @@ def write_workflow(
     data = workflow(spec, schedule=schedule, python=python, install=install, pipeline_ref=ref)
     target = base / ".github" / "workflows" / f"mlops-{spec.name}.yml"
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = "# Written by `jupyter mlops pipeline ci`; edit freely.\n" + yaml.dump(
-        data, Dumper=_Dumper, sort_keys=False, width=100
-    )
-    target.write_text(text, encoding="utf-8")
+    target.write_text(workflow_text(data, "jupyter mlops pipeline ci"), encoding="utf-8")
     return target
