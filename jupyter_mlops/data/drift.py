@@ -274,8 +274,9 @@ def _frame_side(data: Any, argument: str, edges: Mapping | None, label: str) -> 
         from .dask_source import profile_dask
 
         return _Side(label, profile_dask(data, None if edges is None else dict(edges)))
-    table = to_table(data, argument)
-    return _Side(label, profile_table(table, edges=dict(edges or {})))
+    table = to_table(data, argument, pandas_metadata=False)
+    # Used for this comparison only: answered by exact grids, no sketches needed.
+    return _Side(label, profile_table(table, edges=dict(edges or {}), sketches=False))
 
 
 def _resolve_sides(

@@ -85,11 +85,11 @@ def _series_to_array(name: str, series: pd.Series) -> pa.ChunkedArray:
     return pa.chunked_array([arr]) if isinstance(arr, pa.Array) else arr
 
 
-def _from_pandas(df: pd.DataFrame) -> pa.Table:
+def _from_pandas(df: pd.DataFrame, metadata: bool = True) -> pa.Table:
     names = _column_names(df.columns)
     arrays = [_series_to_array(n, df.iloc[:, i]) for i, n in enumerate(names)]
     table = pa.Table.from_arrays(arrays, names=names)
-    if all(isinstance(c, str) for c in df.columns):
+    if metadata and all(isinstance(c, str) for c in df.columns):
         # pandas metadata lets load_snapshot give back Int64, boolean, category... dtypes;
         # it is not part of the fingerprint.
         try:
@@ -101,13 +101,19 @@ def _from_pandas(df: pd.DataFrame) -> pa.Table:
     return table
 
 
-def to_table(data: Any, argument: str = "data", *, allow_empty: bool = False) -> pa.Table:
-    """A checked ``pyarrow.Table`` for ``data``; raises ``InvalidArgument`` naming what is wrong."""
+def to_table(
+    data: Any, argument: str = "data", *, allow_empty: bool = False, pandas_metadata: bool = True
+) -> pa.Table:
+    """A checked ``pyarrow.Table`` for ``data``; raises ``InvalidArgument`` naming what is wrong.
+
+    ``pandas_metadata=False`` skips pandas' dtype metadata (about 5 ms a frame),
+    which only a stored snapshot needs to give its dtypes back.
+    """
     if isinstance(data, pd.Series):
         name = data.name if data.name is not None else "value"
-        table = _from_pandas(data.to_frame(name=str(name)))
+        table = _from_pandas(data.to_frame(name=str(name)), pandas_metadata)
     elif isinstance(data, pd.DataFrame):
-        table = _from_pandas(data)
+        table = _from_pandas(data, pandas_metadata)
     elif isinstance(data, pa.RecordBatch):
         table = pa.Table.from_batches([data])
     elif isinstance(data, pa.Table):

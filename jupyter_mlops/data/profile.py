@@ -120,11 +120,15 @@ ColumnProfile = NumericProfile | CategoricalProfile | BasicProfile
 
 
 def profile_column(
-    col: pa.ChunkedArray, *, edges: Sequence[float] | None = None, kll_k: int = KLL_K
+    col: pa.ChunkedArray,
+    *,
+    edges: Sequence[float] | None = None,
+    kll_k: int = KLL_K,
+    sketches: bool = True,
 ) -> ColumnProfile:
     kind = column_kind(col.type)
     if kind in (NUMERIC, DATETIME):
-        return profile_numeric(col, edges=edges, kll_k=kll_k)
+        return profile_numeric(col, edges=edges, kll_k=kll_k, sketch=sketches)
     if kind == CATEGORICAL:
         return profile_categorical(col)
     return BasicProfile(kind, len(col), col.null_count)
@@ -209,8 +213,13 @@ def profile_table(
     *,
     edges: dict[str, Sequence[float]] | None = None,
     kll_k: int = KLL_K,
+    sketches: bool = True,
 ) -> TableProfile:
-    """Profile every column; ``edges`` fixes histogram edges per column (e.g. a reference's)."""
+    """Profile every column; ``edges`` fixes histogram edges per column (e.g. a reference's).
+
+    ``sketches=False``: no KLL sketches, for a profile used in one comparison
+    and dropped (see ``profile_numeric``).
+    """
     edges = edges or {}
     cols = {}
     columns = zip(table.column_names, table.columns)
@@ -219,7 +228,7 @@ def profile_table(
 
         columns = tqdm(columns, total=table.num_columns, desc="profiling", unit="col", leave=False)
     for name, col in columns:
-        cols[name] = profile_column(col, edges=edges.get(name), kll_k=kll_k)
+        cols[name] = profile_column(col, edges=edges.get(name), kll_k=kll_k, sketches=sketches)
     types = {f.name: str(f.type) for f in table.schema}
     return TableProfile(table.num_rows, cols, types)
 

@@ -62,6 +62,12 @@ class NumericProfile:
         return self.nulls + self.nan
 
     def sketch(self) -> datasketches.kll_doubles_sketch:
+        if not self.kll:
+            raise InvalidArgument(
+                "profile",
+                "a profile with a KLL sketch (snapshots and windows store one)",
+                "a profile made for one comparison only (profile_numeric(sketch=False))",
+            )
         return datasketches.kll_doubles_sketch.deserialize(self.kll)
 
     def quantiles(self, probs: Sequence[float]) -> np.ndarray:
@@ -82,8 +88,13 @@ class NumericProfile:
             return _histogram(np.asarray(self.values), np.asarray(edges)).astype(float)
         if self.n == 0:
             return np.zeros(len(edges) + 1)
-        # Mass between the split points from the sketch's CDF (left-inclusive bins).
-        cdf = np.asarray(self.sketch().get_cdf(list(edges)))
+        # Mass between the split points from the sketch's CDF (left-inclusive bins),
+        # else (no sketch kept) interpolated in the exact quantile grid.
+        if self.kll or self.grid is None:
+            cdf = np.asarray(self.sketch().get_cdf(list(edges)))
+        else:
+            cdf = np.interp(edges, np.asarray(self.grid), GRID_PROBS, left=0.0, right=1.0)
+            cdf = np.append(cdf, 1.0)
         return np.diff(np.concatenate([[0.0], cdf])) * self.n
 
     def to_dict(self) -> dict[str, Any]:
@@ -171,7 +182,14 @@ def profile_numeric(
     edges: Sequence[float] | None = None,
     kll_k: int = KLL_K,
     bins: int = HIST_BINS,
+    sketch: bool = True,
 ) -> NumericProfile:
+    """The profile of one column; ``sketch=False`` leaves out the KLL sketch.
+
+    Without a sketch the profile answers quantiles and histograms from its
+    kept values or exact quantile grid, as one comparison needs (drift of a
+    frame), and costs half the time; it cannot be merged.
+    """
     kind = DATETIME if column_kind(col.type) == DATETIME else NUMERIC
     x = numeric_values(col)
     finite_mask = np.isfinite(x)
@@ -186,9 +204,10 @@ def profile_numeric(
     # One sort serves the extremes, the exact quantiles, the histogram (binary
     # searches) and the sketch, which takes sorted input in half the time.
     ordered = np.sort(finite)
-    sketch = datasketches.kll_doubles_sketch(kll_k)
+    kll = datasketches.kll_doubles_sketch(kll_k)
     if n:
-        sketch.update(ordered)
+        if sketch:
+            kll.update(ordered)
         mean = float(finite.mean())
         # Squared in place and summed pairwise: np.dot would go through BLAS,
         # whose threads cost more than the sum on a busy machine.
@@ -212,7 +231,7 @@ def profile_numeric(
         m2=m2,
         min=lo,
         max=hi,
-        kll=sketch.serialize(),
+        kll=kll.serialize() if sketch else b"",
         kll_k=kll_k,
         edges=use,
         hist=tuple(int(c) for c in hist),
@@ -234,6 +253,8 @@ def merge_numeric(a: NumericProfile, b: NumericProfile) -> NumericProfile:
         raise InvalidArgument(
             "profiles", "numeric profiles on the same histogram edges", "different edges"
         )
+    if not (a.kll and b.kll):
+        raise InvalidArgument("profiles", "numeric profiles with KLL sketches", "no sketch")
     if a.kll_k != b.kll_k:
         raise InvalidArgument("profiles", "KLL sketches of the same k", (a.kll_k, b.kll_k))
     n = a.n + b.n

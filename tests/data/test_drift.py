@@ -275,3 +275,22 @@ def test_the_magic_passes_missing_and_fail_on(ip):
     strict = ip.run_line_magic("mlops", "drift ref cur --missing drift --fail-on column")
     assert strict.drifted and strict.failed and strict.fail_on == "column"
     assert "3 of 6 columns drifted" in strict.rule
+
+
+def test_frame_drift_gives_what_full_profiles_give():
+    """Frames are profiled without KLL sketches for drift; the report must not change."""
+    from jupyter_mlops.data.drift import _rows
+    from jupyter_mlops.data.frames import to_table
+    from jupyter_mlops.data.profile import profile_table
+
+    rng = np.random.default_rng(3)
+    ref = pd.DataFrame({"x": rng.normal(0, 1, 20_000), "c": rng.choice(list("abc"), 20_000)})
+    cur = pd.DataFrame({"x": rng.normal(0.3, 1, 20_000), "c": rng.choice(list("abd"), 20_000)})
+    report = mlops.drift(ref, cur)
+    rp = profile_table(to_table(ref))
+    cp = profile_table(to_table(cur), edges=rp.edges())
+    expected = _rows(rp, cp, ["x", "c"], ("auto", "auto"), missing="ignore", thresholds=THRESHOLDS)
+    got = report.columns.set_index("column")
+    for row in expected:
+        assert got.loc[row["column"], "statistic"] == row["statistic"]
+        assert got.loc[row["column"], "drifted"] == row["drifted"]

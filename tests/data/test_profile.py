@@ -188,3 +188,22 @@ def test_grid_quantiles_are_exact_and_round_trip():
     halves = [pa.table({"x": half}) for half in (x[:30_000], x[30_000:])]
     merged = merge_profiles(*(profile_table(h, edges={"x": p.edges}) for h in halves))
     assert merged.columns["x"].grid is None
+
+
+def test_profile_without_sketches_answers_like_one_with_them_and_refuses_merging():
+    rng = np.random.default_rng(7)
+    table = pa.table({"x": rng.normal(3.0, 2.0, 5000), "c": rng.choice(["a", "b"], 5000)})
+    full = profile_table(table)["x"]
+    lean = profile_table(table, sketches=False)["x"]
+    assert lean.kll == b"" and full.kll
+    probs = [0.01, 0.25, 0.5, 0.9]
+    assert np.array_equal(lean.quantiles(probs), full.quantiles(probs))
+    assert np.array_equal(lean.hist_on(full.edges), full.hist_on(full.edges))
+    assert (lean.mean, lean.m2, lean.min, lean.max) == (full.mean, full.m2, full.min, full.max)
+    other = (-1.0, 0.0, 2.0, 5.0)  # edges of another profile: from the exact grid
+    assert np.allclose(lean.hist_on(other), full.hist_on(other), rtol=0.02, atol=5)
+    assert lean.hist_on(other).sum() == pytest.approx(5000)
+    with pytest.raises(InvalidArgument, match="profiles"):
+        merge_profiles(profile_table(table, sketches=False), profile_table(table))
+    with pytest.raises(InvalidArgument, match="profile"):
+        lean.sketch()
