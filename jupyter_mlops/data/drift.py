@@ -347,7 +347,8 @@ def _rows(
     return rows
 
 
-def _limits(thresholds: Mapping[str, float] | None) -> dict[str, float]:
+def drift_limits(thresholds: Mapping[str, float] | None) -> dict[str, float]:
+    """The default threshold of each method with ``thresholds`` applied (unknown methods refused)."""
     limits = dict(THRESHOLDS)
     for key, value in (thresholds or {}).items():
         if key not in THRESHOLDS:
@@ -384,7 +385,7 @@ def drift(
     _check_method("categorical_method", categorical_method, CATEGORICAL_METHODS)
     _check_method("missing", missing, MISSING_MODES)
     _check_method("fail_on", fail_on, FAIL_ON)
-    limits = _limits(thresholds)
+    limits = drift_limits(thresholds)
     if not (isinstance(drift_share, (int, float)) and 0 < drift_share <= 1):
         raise InvalidArgument("drift_share", "a number in (0, 1]", drift_share)
     if labels is not None and (len(labels) != 2 or not all(isinstance(x, str) for x in labels)):

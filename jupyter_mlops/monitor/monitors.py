@@ -53,7 +53,7 @@ def check_name(name: Any) -> str:
 
 
 def _check_drift(drift: Any) -> dict[str, Any]:
-    from ..data.drift import _limits
+    from ..data.drift import drift_limits
 
     if drift is None:
         return {"share": None}
@@ -68,7 +68,7 @@ def _check_drift(drift: Any) -> dict[str, Any]:
         raise InvalidArgument("drift['share']", "a number in (0, 1]", share)
     out: dict[str, Any] = {"share": float(share)}
     if drift.get("thresholds"):
-        _limits(drift["thresholds"])  # refuses unknown methods, names the argument
+        drift_limits(drift["thresholds"])  # refuses unknown methods, names the argument
         out["thresholds"] = {k: float(v) for k, v in drift["thresholds"].items()}
     if "prediction" in drift:
         if not isinstance(drift["prediction"], bool):
