@@ -60,6 +60,8 @@ class MlopsApp(ExtensionApp):
         if not any(os.environ.get(k) for k in ("MLOPS_HOME", "MLOPS_TRACKING_URI")):
             root = Path(self.serverapp.root_dir).expanduser()
             os.environ["MLOPS_HOME"] = str(config.find_home(root))
+        # Kernels started by this server build "open in Lab" links from it (tracking/display.py).
+        os.environ["MLOPS_LAB_BASE_URL"] = self.serverapp.base_url
         self.jobs = pipelines.Jobs()
         self.settings.update(
             {"mlops_refresh_interval": self.refresh_interval, "mlops_jobs": self.jobs}

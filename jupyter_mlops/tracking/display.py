@@ -7,6 +7,7 @@ Views are small objects with ``_repr_html_`` (Jupyter) and ``_repr_pretty_`` /
 from __future__ import annotations
 
 import html
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +70,27 @@ def _kv_html(title: str, mapping: dict[str, Any]) -> str:
     )
 
 
+def lab_url(run_id: str) -> str:
+    """The URL path of a run's page in JupyterLab (``?mlops-run=<id>``, routed by the extension).
+
+    Absolute from the server's base URL, which the server extension exports to
+    the kernels it starts (``MLOPS_LAB_BASE_URL``; ``/`` without it): JupyterLab
+    takes a relative link in an output for a file next to the notebook. Inside
+    Lab the extension catches the click and opens the page as a tab without
+    reloading.
+    """
+    base = os.environ.get("MLOPS_LAB_BASE_URL") or "/"
+    return f"{base.rstrip('/')}/lab?mlops-run={run_id}"
+
+
+def _lab_link_html(run_id: str) -> str:
+    return (
+        f"<a class='jp-mlops-open-in-lab' href='{html.escape(lab_url(run_id), quote=True)}'"
+        f" data-mlops-run='{html.escape(run_id, quote=True)}' title='open this run as a JupyterLab page'"
+        ">open in Lab</a>"
+    )
+
+
 def _warning_html(text: str | None) -> str:
     if not text:
         return ""
@@ -103,7 +125,8 @@ class RunView:
         return (
             "<div style='font-size:90%;line-height:1.35'>"
             f"<b>{html.escape(name)}</b> {_badge(info.status)} "
-            f"<span style='color:#57606a'>{html.escape(sub)}</span>{error}"
+            f"<span style='color:#57606a'>{html.escape(sub)}</span> {_lab_link_html(info.run_id)}"
+            f"{error}"
             f"{_warning_html(self.warning)}<div>"
             f"{_kv_html('params', self.data.params)}{_kv_html('metrics', self.data.metrics)}"
             "</div>"

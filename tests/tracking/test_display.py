@@ -55,3 +55,17 @@ def test_status_without_a_run():
     view = StatusView(None, "on", ("sklearn",))
     assert "no open run" in view._repr_html_()
     assert repr(view).splitlines() == ["no open run", "cell capture: on", "autolog: sklearn"]
+
+
+def test_run_and_status_link_to_the_run_page_in_lab(mlops_home, monkeypatch):
+    """The href is absolute from the server's base URL: Lab takes a relative one for a file."""
+    monkeypatch.setenv("MLOPS_LAB_BASE_URL", "/user/ana/")
+    with mlops.start_run("linked") as run:
+        pass
+    link = f"<a class='jp-mlops-open-in-lab' href='/user/ana/lab?mlops-run={run.id}'"
+    assert link in run._repr_html_()
+    assert f"data-mlops-run='{run.id}'" in run._repr_html_()
+    status = StatusView(run_view(run.id), "on")._repr_html_()
+    assert link in status and ">open in Lab</a>" in status
+    monkeypatch.delenv("MLOPS_LAB_BASE_URL")
+    assert f"href='/lab?mlops-run={run.id}'" in run._repr_html_()
