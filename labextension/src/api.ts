@@ -363,6 +363,23 @@ export interface ICellDiff {
   rows: { op: IDiffLine['op']; left_cell: number | null; right_cell: number | null; lines: IDiffLine[] }[];
 }
 
+/** `GET monitoring/<model>`: the model's newest inference-log windows, its monitors, the last alert. */
+export interface IModelMonitoring {
+  model: string;
+  windows: {
+    id: string;
+    version: number;
+    alias: string | null;
+    source: string;
+    closed_at: number;
+    n_rows: number;
+    n_dropped: number;
+    n_labels: number;
+  }[];
+  monitors: { name: string; reference: string; n_checks: number; n_alerts: number }[];
+  last_alert: { monitor: string; window_id: string; closed_at: number; reasons: string[] } | null;
+}
+
 // -- typed calls ---------------------------------------------------------------
 
 export const api = {
@@ -404,6 +421,7 @@ export const api = {
     requestAPI<{ model: IModel; versions: IModelVersion[] }>(`models/${encodeURIComponent(name)}`),
   lineage: (name: string, version: number) =>
     requestAPI<any>(`models/${encodeURIComponent(name)}/versions/${version}/lineage`),
+  monitoring: (name: string) => requestAPI<IModelMonitoring>(`monitoring/${encodeURIComponent(name)}`),
   aliasMoves: (name: string) =>
     requestAPI<{ moves: IAliasMove[] }>(`models/${encodeURIComponent(name)}/aliases`),
   moveAlias: (name: string, alias: string, body: IAliasMoveBody) =>

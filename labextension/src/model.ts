@@ -16,6 +16,7 @@ import {
   IEvent,
   IJob,
   IModel,
+  IModelMonitoring,
   IPipeline,
   IArtifactPreview,
   ICompareDetails,
@@ -317,6 +318,17 @@ export class MlopsModel implements IDisposable {
     return resource;
   }
 
+  /** A model's live inference-log windows and last alert; one resource per model, polled while watched. */
+  monitoring(name: string): Resource<IModelMonitoring> {
+    const key = `monitoring:${name}`;
+    let resource = this._cache.get(key) as Resource<IModelMonitoring> | undefined;
+    if (!resource) {
+      resource = this._resource<IModelMonitoring>(() => this.client.monitoring(name), MONITORING_EVERY);
+      this._cache.set(key, resource as Resource<unknown>);
+    }
+    return resource;
+  }
+
   /** The cells a run executed and the hidden-state verdict (loaded once; a page refreshes it). */
   runCells(runId: string): Resource<IRunCells> {
     return this._cached(`cells:${runId}`, () => this.client.runCells(runId));
@@ -406,6 +418,8 @@ export class MlopsModel implements IDisposable {
 
 /** Experiments change rarely: they are polled at a sixth of the runs' rate. */
 const EXPERIMENTS_EVERY = 6;
+/** Windows close every minute at most by default: the Registry's live view is polled at a fifth of the runs' rate. */
+const MONITORING_EVERY = 5;
 
 /** The events feed: the first fetch takes the newest page, later ones only what came after. */
 function eventsFetch(client: Client, kind: string): (previous: IEvent[] | null) => Promise<IEvent[]> {

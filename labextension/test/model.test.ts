@@ -267,6 +267,27 @@ describe('MlopsModel', () => {
     model.dispose();
   });
 
+  it('keeps one monitoring resource per model, polled while watched only', async () => {
+    jest.useFakeTimers();
+    const client = fakeClient({
+      monitoring: jest.fn(async (name: string) => ({ model: name, windows: [], monitors: [], last_alert: null }))
+    });
+    const model = new MlopsModel({ interval: 1, client, standby: 'never' });
+    expect(model.monitoring('churn')).toBe(model.monitoring('churn'));
+    expect(model.monitoring('other')).not.toBe(model.monitoring('churn'));
+    const w = model.monitoring('churn').watch();
+    await jest.advanceTimersByTimeAsync(12500);
+    const calls = client.monitoring.mock.calls.length;
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(calls).toBeLessThanOrEqual(5);
+    expect(client.monitoring.mock.calls.every(([name]: [string]) => name === 'churn')).toBe(true);
+    expect(model.monitoring('churn').value?.model).toBe('churn');
+    w.dispose();
+    await jest.advanceTimersByTimeAsync(20000);
+    expect(client.monitoring.mock.calls.length).toBe(calls);
+    model.dispose();
+  });
+
   it('changes every poll interval with the settings', async () => {
     jest.useFakeTimers();
     const client = fakeClient();

@@ -131,6 +131,7 @@ def test_move_an_alias_and_see_the_event(page, in_lab_store):
     panel = open_panel(page)
     panel.get_by_role("tab", name="Registry").click()
     panel.get_by_role("table", name="Models list").get_by_text("iris-ui").click()
+    panel.get_by_label("Live windows").get_by_text("no inference-log windows yet").wait_for()
     form = panel.get_by_role("form", name="Move alias")
     form.get_by_label("Version").select_option("2")
     form.get_by_label("Reason").fill("better accuracy on the holdout")

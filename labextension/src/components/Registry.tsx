@@ -116,6 +116,7 @@ function ModelDetail(props: { name: string; onMoved: () => void }): JSX.Element 
     <div className="jp-mlops-detail" aria-label="Model details">
       <h3>{props.name}</h3>
       <ErrorLine error={error} />
+      <LiveWindows name={props.name} />
       <table className="jp-mlops-table" aria-label="Versions">
         <thead>
           <tr>
@@ -227,6 +228,43 @@ function ModelDetail(props: { name: string; onMoved: () => void }): JSX.Element 
             }}
           />
         </div>
+      )}
+    </div>
+  );
+}
+
+/** The model's newest inference-log windows and its last monitor alert (polled while shown). */
+function LiveWindows(props: { name: string }): JSX.Element {
+  const model = useModel();
+  const { value, error } = useResource(model.monitoring(props.name));
+  if (!value) {
+    return <ErrorLine error={error} />;
+  }
+  const windows = value.windows;
+  const alert = value.last_alert;
+  return (
+    <div aria-label="Live windows">
+      <ErrorLine error={error} />
+      {windows.length === 0 ? (
+        <div className="jp-mlops-dim">no inference-log windows yet: jupyter mlops serve {props.name}@production</div>
+      ) : (
+        <KeyValues
+          title="Live windows (newest)"
+          values={{
+            windows: windows.length,
+            rows: windows.reduce((n, w) => n + w.n_rows, 0),
+            dropped: windows.reduce((n, w) => n + w.n_dropped, 0),
+            newest: formatTime(windows[0].closed_at)
+          }}
+        />
+      )}
+      {alert ? (
+        <div className="jp-mlops-error" role="alert" aria-label="Last alert">
+          <strong>{alert.monitor}</strong> alerted on window {alert.window_id.slice(0, 8)} (
+          {formatTime(alert.closed_at)}): {alert.reasons.join('; ')}
+        </div>
+      ) : (
+        value.monitors.length > 0 && <div className="jp-mlops-dim">no alert</div>
       )}
     </div>
   );
