@@ -29,7 +29,7 @@ def run_examples(folder: Path, out_dir: Path) -> list[Path]:
 
 
 def summary() -> list[str]:
-    """A few lines per part of the store: runs by experiment, snapshots, models, pipelines."""
+    """A few lines per part of the store: runs by experiment, snapshots, models, pipelines, monitors."""
     import jupyter_mlops as mlops
 
     runs = mlops.search_runs()
@@ -46,6 +46,12 @@ def summary() -> list[str]:
         lines.append(f"model {model['name']}: {model['latest_version']} versions, {aliases}")
     pipelines = mlops.list_pipelines()
     lines.append(f"pipelines: {', '.join(p.name for p in pipelines) or 'none'}")
+    monitors = [
+        f"{m.name} ({m.model}, {m.n_checks} windows checked, {m.n_alerts} alerts)"
+        for m in mlops.list_monitors()
+    ]
+    if monitors:
+        lines.append(f"monitors: {', '.join(monitors)}")
     return lines
 
 

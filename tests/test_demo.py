@@ -22,6 +22,10 @@ def test_summary_names_what_the_store_holds(mlops_home):
     assert lines[1].split() == ["demo-test", "1", "failed,", "1", "finished"]
     assert "snapshots: train@1" in lines
     assert "model clf: 1 versions, no aliases" in lines
+    assert not any(line.startswith("monitors") for line in lines)
+    mlops.set_alias("clf", "production", 1)
+    mlops.monitor("watch", model="clf@production", reference="train@latest")
+    assert "monitors: watch (clf@production, 0 windows checked, 0 alerts)" in summary()
 
 
 def test_a_folder_without_example_notebooks_fails(tmp_path, capsys):
