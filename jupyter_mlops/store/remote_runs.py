@@ -9,12 +9,13 @@ the ``Store`` and own their transaction.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import Conflict, NotFound
@@ -23,6 +24,7 @@ from .events import record_event
 from .run_rows import load_run_row, run_info_of
 from .schema import Experiment, LatestMetric, Metric, Param, Tag
 from .schema import Run as RunRow
+from .schema_data import RunInput, Snapshot
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -221,3 +223,61 @@ def run_details(store: Store, run_ids: Sequence[str]) -> dict[str, dict[str, Any
     if missing:
         raise NotFound(f"run {missing[0]!r} does not exist")
     return out
+
+
+def snapshots_shaped(store: Store, shapes: set[tuple[int, int]]) -> list[dict[str, Any]]:
+    """Snapshots of these (columns, rows) shapes: id, ref, name, version, fingerprint, schema."""
+    cond = or_(*(and_(Snapshot.n_columns == c, Snapshot.n_rows == r) for c, r in shapes))
+    cols = (Snapshot.id, Snapshot.name, Snapshot.version, Snapshot.fingerprint, Snapshot.schema)
+    cols += (Snapshot.n_rows,)
+    with store.db.session() as s:
+        rows = s.execute(select(*cols).where(cond)).all()
+    return [
+        {
+            "id": i,
+            "ref": f"{name}@{version}",
+            "name": name,
+            "version": version,
+            "fingerprint": fp,
+            "schema": schema,
+            "n_rows": n,
+        }
+        for i, name, version, fp, schema, n in rows
+    ]
+
+
+def write_inputs(
+    store: Store, run_id: str, records: Sequence[Mapping[str, Any]], snapshot_ids: Sequence[int]
+) -> None:
+    """Add dataset records to ``context["mlflow_inputs"]`` (once each) and link the snapshots, at once."""
+    with store.db.session(write=True) as s:
+        row = _writable(s, run_id)
+        context = dict(row.context or {})
+        kept = list(context.get("mlflow_inputs", []))
+        seen = {(r["name"], r["digest"], json.dumps(r.get("tags"), sort_keys=True)) for r in kept}
+        for rec in records:
+            key = (rec["name"], rec["digest"], json.dumps(rec.get("tags"), sort_keys=True))
+            if key not in seen:
+                seen.add(key)
+                kept.append(dict(rec))
+        context["mlflow_inputs"] = kept
+        now = time.time()
+        s.execute(
+            update(RunRow).where(RunRow.run_id == run_id).values(context=context, heartbeat_at=now)
+        )
+        linked = set(
+            s.scalars(
+                select(RunInput.snapshot_id).where(
+                    RunInput.run_id == run_id, RunInput.snapshot_id.in_(list(snapshot_ids))
+                )
+            )
+        )
+        new = [i for i in dict.fromkeys(snapshot_ids) if i not in linked]
+        if new:
+            s.execute(
+                insert(RunInput),
+                [
+                    {"run_id": run_id, "snapshot_id": i, "role": "input", "created_at": now}
+                    for i in new
+                ],
+            )

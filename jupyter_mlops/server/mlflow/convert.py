@@ -8,6 +8,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from ...tracking.mlflow_inputs import dataset_inputs
 from .base import MlflowError
 
 
@@ -110,7 +111,9 @@ def run(details: Mapping[str, Any]) -> dict[str, Any]:
             "params": key_values(details["params"]),
             "tags": key_values(details["tags"]),
         },
-        "inputs": {"dataset_inputs": []},
+        "inputs": {
+            "dataset_inputs": dataset_inputs(details["info"].context.get("mlflow_inputs", ()))
+        },
     }
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 from ... import tracking as mlops
+from ...tracking import mlflow_inputs as inputs
 from ...tracking import remote as core
 from . import convert
 from .base import Args, MlflowError, json_endpoint
@@ -133,16 +133,11 @@ def delete_tag(args: Args) -> dict[str, Any]:
 
 
 def log_inputs(args: Args) -> dict[str, Any]:
-    """Datasets are kept as ``mlflow.dataset.<name>`` tags (digest, source) on the run."""
-    tags = {}
-    for item in args.list("datasets"):
-        ds = item.get("dataset", {}) if isinstance(item, dict) else {}
-        if not ds.get("name"):
-            raise MlflowError(f"Invalid dataset input {item!r}: expected a dataset with a name")
-        keep = {k: ds.get(k) for k in ("digest", "source_type", "source") if ds.get(k)}
-        keep["context"] = {t.get("key"): t.get("value") for t in item.get("tags", [])}
-        tags[f"mlflow.dataset.{ds['name']}"] = json.dumps(keep, sort_keys=True)[:5000]
-    core.log_batch(_run_id(args), tags=tags)
+    """Datasets: linked to our snapshots where they match, kept in the run's metadata."""
+    datasets = args.list("datasets")
+    if not all(isinstance(d, dict) for d in datasets):
+        raise MlflowError("Invalid value for parameter 'datasets': expected a list of objects")
+    inputs.log_inputs(_run_id(args), datasets)
     return {}
 
 
