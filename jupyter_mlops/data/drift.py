@@ -54,8 +54,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.spatial.distance import jensenshannon
 
 from ..errors import InvalidArgument
 from ..store.snapshots import SnapshotInfo
@@ -98,13 +96,19 @@ def _scale(ref: NumericProfile) -> float:
 def wasserstein(ref: NumericProfile, cur: NumericProfile) -> float:
     """Wasserstein-1 distance divided by the reference std (exact when values are kept)."""
     if ref.values is not None and cur.values is not None:
+        from scipy import stats
+
         w = stats.wasserstein_distance(ref.values, cur.values)
     else:
         w = float(np.mean(np.abs(ref.quantiles(GRID_PROBS) - cur.quantiles(GRID_PROBS))))
     return float(w / _scale(ref))
 
 
+# scipy.stats (about 60 MB of a fresh process) is imported by the small-sample
+# statistics only, when first needed.
 def ks_pvalue(ref: NumericProfile, cur: NumericProfile) -> float:
+    from scipy import stats
+
     return float(stats.ks_2samp(ref.values, cur.values).pvalue)
 
 
@@ -138,11 +142,20 @@ def chisquare_pvalue(rc: np.ndarray, cc: np.ndarray) -> float:
     table = np.vstack([rc[keep], cc[keep]])
     if table.shape[1] < 2:
         return 1.0
+    from scipy import stats
+
     return float(stats.chi2_contingency(table, correction=False).pvalue)
 
 
 def js_distance(rc: np.ndarray, cc: np.ndarray) -> float:
-    return float(jensenshannon(rc / rc.sum(), cc / cc.sum()))
+    """scipy's ``jensenshannon`` (natural log), step for step, with only scipy.special loaded."""
+    from scipy.special import rel_entr
+
+    p, q = rc / rc.sum(), cc / cc.sum()
+    p, q = p / np.sum(p, axis=0, keepdims=True), q / np.sum(q, axis=0, keepdims=True)
+    m = (p + q) / 2.0
+    js = np.sum(rel_entr(p, m), axis=0) + np.sum(rel_entr(q, m), axis=0)
+    return float(np.sqrt(js / 2.0))
 
 
 # -- one column -----------------------------------------------------------------------

@@ -294,3 +294,33 @@ def test_frame_drift_gives_what_full_profiles_give():
     for row in expected:
         assert got.loc[row["column"], "statistic"] == row["statistic"]
         assert got.loc[row["column"], "drifted"] == row["drifted"]
+
+
+def test_js_distance_is_scipys_jensenshannon():
+    from scipy.spatial.distance import jensenshannon
+
+    from jupyter_mlops.data.drift import js_distance
+
+    rng = np.random.default_rng(11)
+    for _ in range(50):
+        rc = rng.integers(0, 1000, 12).astype(float)
+        cc = rng.integers(0, 1000, 12).astype(float)
+        rc[rng.integers(0, 12)] = 0.0
+        assert js_distance(rc, cc) == float(jensenshannon(rc / rc.sum(), cc / cc.sum()))
+
+
+def test_drift_of_large_frames_does_not_load_scipy_stats():
+    """scipy.stats is ~60 MB of a fresh process; only the small-sample tests need it."""
+    from tests.conftest import run_python
+
+    code = (
+        "import sys, numpy as np, pandas as pd, jupyter_mlops as mlops\n"
+        "rng = np.random.default_rng(0)\n"
+        "f = lambda s: pd.DataFrame({'x': rng.normal(s, 1, 5000),"
+        " 'c': rng.choice(list('abc'), 5000)})\n"
+        "r = mlops.drift(f(0.0), f(0.5))\n"
+        "print(sorted(r.drifted_columns), 'scipy.stats' in sys.modules)\n"
+    )
+    proc = run_python(code)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[-1] == "False", proc.stdout
