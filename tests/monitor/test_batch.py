@@ -199,3 +199,17 @@ def test_bad_chunk_rows_and_a_file_without_output(regressor, tmp_path):
     with pytest.raises(InvalidArgument) as err:
         mlops.predict("reg/1", tmp_path / "in.parquet")
     assert err.value.argument == "output"
+
+
+def test_batch_windows_and_labels_on_sqlite_and_postgresql(any_store, tmp_path):
+    from sklearn.linear_model import LinearRegression
+
+    df = _frame(1_200)
+    mlops.register_model("reg", LinearRegression().fit(df, df.x0 - df.x1))
+    out = mlops.predict("reg/1", df, chunk_rows=500)
+    res = out.attrs["batch_prediction"]
+    assert [w.n_rows for w in mlops.list_windows("reg", source="batch")] == [500, 500, 200]
+    assert (
+        mlops.log_labels("reg", out.prediction_id.tolist(), out.prediction.tolist()).added == 1_200
+    )
+    assert sum(w.n_labels for w in mlops.list_windows("reg")) == 1_200 and res.rows == 1_200
