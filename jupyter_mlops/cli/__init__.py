@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "pipeline": ("pipeline", "pipeline", "Promoted notebooks: run, sweep, CI workflows,"),
     "predict": ("predict", "predict", "Score the Parquet or CSV file INPUT with REF"),
     "promote": ("pipeline", "promote", "Promote NOTEBOOK to a parameterized pipeline in"),
+    "retrain": ("retrain", "retrain_cmd", "Retrain with PIPELINE and promote the new model only"),
     "runs": ("runs", "runs", "Tracked runs."),
     "serve": ("models", "serve", "Serve REF (NAME@ALIAS or NAME/VERSION) over HTTP"),
     "snapshot": ("data", "snapshot_cmd", "Snapshot the Parquet or CSV files at PATH (a file,"),

@@ -13,6 +13,7 @@ from .labels import LabelOutcome, UnknownPredictions, log_labels
 from .log import InferenceLog, LogOptions, PredictionIds  # noqa: F401  (for the faces and batch scoring)
 from .monitors import CheckInfo, MonitorInfo, delete_monitor, get_monitor, list_monitors, monitor
 from .report import MonitorHistory, monitor_history
+from .retrain import RetrainFailed, RetrainResult, retrain
 from .windows import WindowInfo, get_window, list_windows, load_window, window_profile
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "window_profile",
 ]
 __all__ += ["BatchPrediction", "predict"]  # batch scoring
+__all__ += ["RetrainFailed", "RetrainResult", "retrain"]  # the retraining loop
 
 
 class _CallableModule(types.ModuleType):

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import NotFound
+from ..errors import MlopsError, NotFound
 from ..store import get_store
 from ..store import monitors as monitor_store
 from ..store.monitors import CheckInfo, MonitorInfo
@@ -39,6 +39,7 @@ class MonitorRun:
     model: str
     checks: list[CheckInfo] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    retraining: Any = None  # the RetrainResult of on_alert="retrain:...", when it ran
 
     @property
     def alerted(self) -> bool:
@@ -55,6 +56,7 @@ class MonitorRun:
             "alerted": self.alerted,
             "checks": [c.to_dict() for c in self.checks],
             "notes": list(self.notes),
+            "retraining": None if self.retraining is None else self.retraining.to_dict(),
         }
 
     def summary(self) -> str:
@@ -280,7 +282,7 @@ def _terms(info: MonitorInfo, first: WindowInfo, notes: list[str]) -> _Terms:
     return terms
 
 
-def _run_one(name: str) -> MonitorRun:
+def _run_one(name: str, retrain: bool = True) -> MonitorRun:
     from .windows import list_windows
 
     store = get_store()
@@ -299,11 +301,24 @@ def _run_one(name: str) -> MonitorRun:
     terms = _terms(info, windows[0], notes)
     rows = [check_window(terms, w) for w in windows]
     checks = monitor_store.record_checks(store, name, rows, baseline_window=windows[0].id)
-    return MonitorRun(name, info.model, checks, notes)
+    done = None
+    if retrain and any(c.alert for c in checks) and (info.on_alert or "").startswith("retrain:"):
+        from .retrain import retrain as retrain_now
+
+        try:
+            done = retrain_now(info.on_alert.split(":", 1)[1], name)
+            notes.append(done.summary())
+        except MlopsError as exc:  # recorded as retrain.failed; the checks stand
+            notes.append(f"retraining failed: {exc}")
+    return MonitorRun(name, info.model, checks, notes, done)
 
 
-def run_monitor(name: str | None = None) -> MonitorRun | list[MonitorRun]:
-    """Check the windows closed since the last check: one monitor's run, or every monitor's."""
+def run_monitor(name: str | None = None, *, retrain: bool = True) -> MonitorRun | list[MonitorRun]:
+    """Check the windows closed since the last check: one monitor's run, or every monitor's.
+
+    A monitor with ``on_alert="retrain:PIPELINE"`` that alerts then retrains
+    (``mlops.retrain``; ``retrain=False`` only checks).
+    """
     if name is not None:
-        return _run_one(check_name(name))
-    return [_run_one(m.name) for m in monitor_store.list_monitors(get_store())]
+        return _run_one(check_name(name), retrain)
+    return [_run_one(m.name, retrain) for m in monitor_store.list_monitors(get_store())]

@@ -6,8 +6,9 @@ event); ``list_monitors``, ``get_monitor`` and ``delete_monitor`` do the
 rest. The performance rules are the registry's gate language
 (``registry.gate_rules``) over the metrics a check computes, with numbers
 only (``current`` has no meaning here). ``on_alert`` (``"retrain:churn"`` or
-``"pipeline:NAME"``) is validated and stored with each alert's event; nothing
-acts on it yet.
+``"pipeline:NAME"``) is stored with each alert's event; ``"retrain:PIPELINE"``
+makes ``run_monitor`` call ``retrain`` (``monitor/retrain.py``) on an alert,
+with the monitor's ``evaluation`` snapshot, ``target`` and ``require`` gates.
 """
 
 from __future__ import annotations
@@ -100,6 +101,30 @@ def _check_on_alert(on_alert: Any) -> str | None:
     return on_alert
 
 
+def _check_retrain(action: str | None, evaluation: Any, target: Any, require: Any) -> dict:
+    """The retraining terms (stored in the ``retrain`` column); {} without ``evaluation``."""
+    from ..data.snapshot import get_snapshot
+
+    if evaluation is None:
+        for arg, value in (("target", target), ("require", require)):
+            if value is not None:
+                raise InvalidArgument(
+                    arg, "evaluation=SNAPSHOT too: it applies to retraining", value
+                )
+        return {}
+    if action is None or not action.startswith("retrain:"):
+        raise InvalidArgument("evaluation", "on_alert='retrain:PIPELINE' too", evaluation)
+    if not isinstance(evaluation, str) or not evaluation.strip():
+        raise InvalidArgument(
+            "evaluation", "a snapshot reference such as 'holdout@latest'", evaluation
+        )
+    get_snapshot(evaluation.strip())
+    if target is not None and (not isinstance(target, str) or not target):
+        raise InvalidArgument("target", "the label column of the evaluation snapshot", target)
+    gates = [str(g) for g in parse_gates(require, "require")] if require is not None else None
+    return {"evaluation": evaluation.strip(), "target": target, "require": gates}
+
+
 def _check_targets(model: Any, reference: Any) -> tuple[str, str]:
     """Both must name something that exists now (NotFound names what is missing)."""
     from ..data.snapshot import get_snapshot
@@ -122,6 +147,10 @@ def monitor(
     drift: Mapping[str, Any] | None = DEFAULT_DRIFT,
     performance: Any = None,
     on_alert: str | None = None,
+    *,
+    evaluation: str | None = None,
+    target: str | None = None,
+    require: Any = None,
 ) -> MonitorInfo:
     """Declare the monitor ``name`` (or update it: same name, new terms; recorded as an event).
 
@@ -133,13 +162,16 @@ def monitor(
     True`` alerts on prediction drift too); ``None`` never alerts on drift.
     ``performance``: gates such as ``{"accuracy": ">= 0.9"}`` or ``"rmse <
     3"``, checked on windows with labels. ``on_alert``: ``"retrain:MODEL"``
-    or ``"pipeline:NAME"``, stored for the retraining loop (nothing acts on it
-    yet).
+    or ``"pipeline:NAME"``. With ``"retrain:PIPELINE"``, ``evaluation`` (a
+    snapshot such as ``"holdout@latest"``), ``target`` (its label column) and
+    ``require`` (gates, default ``{"accuracy": ">= current"}``) are what a
+    retrained model must pass to replace the watched one (``mlops.retrain``).
     """
     name = check_name(name)
     drift_rule = _check_drift(drift)
     gates = check_performance(performance)
     action = _check_on_alert(on_alert)
+    retrain = _check_retrain(action, evaluation, target, require)
     model, reference = _check_targets(model, reference)
     info, _ = monitor_store.save_monitor(
         get_store(),
@@ -149,6 +181,7 @@ def monitor(
         drift=drift_rule,
         performance=[str(g) for g in gates],
         on_alert=action,
+        retrain=retrain,
     )
     return info
 

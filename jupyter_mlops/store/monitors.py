@@ -43,6 +43,7 @@ class MonitorInfo:
     baseline_window: str | None = None
     n_checks: int = 0
     n_alerts: int = 0
+    retrain: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -89,6 +90,7 @@ def _info(row: Monitor, counts: tuple[int, int] = (0, 0)) -> MonitorInfo:
         row.last_checked_at,
         row.baseline_window,
         *counts,
+        retrain=dict(row.retrain or {}),
     )
 
 
@@ -145,11 +147,13 @@ def save_monitor(
     drift: dict[str, Any],
     performance: Sequence[str],
     on_alert: str | None,
+    retrain: dict[str, Any] | None = None,
 ) -> tuple[MonitorInfo, bool]:
     """Declare ``name``, or update it when it exists; (the monitor, whether it was created)."""
     now, user = time.time(), current_user()
     fields = {"model": model, "reference": reference, "drift": dict(drift),
-              "performance": list(performance), "on_alert": on_alert}  # fmt: skip
+              "performance": list(performance), "on_alert": on_alert,
+              "retrain": dict(retrain) if retrain else None}  # fmt: skip
     with store.db.session(write=True) as s:
         row = s.get(Monitor, name)
         created = row is None
@@ -258,3 +262,11 @@ def last_alerts(store: Store, names: Sequence[str]) -> dict[str, CheckInfo]:
             if row is not None:
                 out[name] = _check(row)
     return out
+
+
+def record_monitor_event(
+    store: Store, name: str, kind: str, *, reason: str | None, payload: dict[str, Any]
+) -> None:
+    """One event about monitor ``name`` (the retraining loop's steps: ``retrain.*``)."""
+    with store.db.session(write=True) as s:
+        record_event(s, kind, "monitor", name, reason=reason, payload=payload)

@@ -16,6 +16,8 @@ class Monitor(Base):
     ``last_closed_at`` is the close time of the newest window checked, so a run
     checks only windows closed after it; ``baseline_window`` is the first window
     checked, the prediction-drift reference when the snapshot has no predictions.
+    ``retrain`` holds the terms of ``on_alert="retrain:..."``: the evaluation
+    snapshot, its target column and the promotion gates.
     """
 
     __tablename__ = "monitors"
@@ -25,6 +27,7 @@ class Monitor(Base):
     drift: Mapped[dict] = mapped_column(JSON, default=dict)
     performance: Mapped[list] = mapped_column(JSON, default=list)
     on_alert: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    retrain: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
     user: Mapped[str] = mapped_column(String(128))
