@@ -1,11 +1,14 @@
 """The same MLflow client workload against our tracking server and against ``mlflow server``.
 
 Workload: one run, 10,000 metric points through ``log_batch`` in batches of
-1,000 and 100 params; then ``search_runs`` over 1,000 runs (created first,
-not timed). Both servers run here, in subprocesses, over fresh SQLite stores
-in a temporary folder. Prints both timings and the ratio (target >= 5x).
+1,000, 100 params and 5 artifacts (through each server's ``mlflow-artifacts``
+proxy); then ``search_runs`` over 1,000 runs (created first, not timed). Both
+servers run here, in subprocesses, over fresh SQLite stores in a temporary
+folder. Prints both timings and the ratio (target >= 5x). ``--profile``
+then profiles our core's search over the same store in this process (the
+route's work minus HTTP) and prints the top functions.
 
-    .venv/bin/python benchmarks/bench_mlflow_api.py [--runs 1000] [--points 10000]
+    .venv/bin/python benchmarks/bench_mlflow_api.py [--runs 1000] [--points 10000] [--profile]
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ def _start_mlflow(tmp: Path) -> tuple[str, subprocess.Popen]:
         str(port),
         "--backend-store-uri",
         f"sqlite:///{db}",
-        "--default-artifact-root",
+        "--artifacts-destination",
         str(tmp / "art"),
         "--workers",
         "1",
@@ -74,7 +77,16 @@ def _start_mlflow(tmp: Path) -> tuple[str, subprocess.Popen]:
     return f"http://127.0.0.1:{port}", proc
 
 
-def workload(uri: str, runs: int, points: int) -> dict[str, float]:
+def _artifacts(tmp: Path) -> list[Path]:
+    folder = tmp / "files"
+    folder.mkdir(exist_ok=True)
+    files = [folder / f"artifact-{i}.txt" for i in range(5)]
+    for i, f in enumerate(files):
+        f.write_bytes(os.urandom(4096 * (i + 1)))
+    return files
+
+
+def workload(uri: str, runs: int, points: int, files: list[Path]) -> dict[str, float]:
     from mlflow import MlflowClient
     from mlflow.entities import Metric, Param
 
@@ -89,6 +101,8 @@ def workload(uri: str, runs: int, points: int) -> dict[str, float]:
         client.log_batch(rid, metrics=batch)
     for start in range(0, 100, 100):
         client.log_batch(rid, params=[Param(f"p{i}", str(i)) for i in range(start, start + 100)])
+    for f in files:
+        client.log_artifact(rid, str(f))
     logging = time.perf_counter() - t0
     for i in range(runs - 1):
         r = client.create_run(exp)
@@ -102,22 +116,48 @@ def workload(uri: str, runs: int, points: int) -> dict[str, float]:
     found_all = client.search_runs([exp], max_results=1000)
     search = time.perf_counter() - t0
     assert len(found_all) == runs and len(found) > 0
-    return {"logging": logging, "search": search}
+    assert len(client.list_artifacts(rid)) == len(files)
+    return {"logging": logging, "search": search, "experiment": exp}
+
+
+def profile_search(tmp: Path, experiment: str) -> None:
+    """cProfile of the search route's core work (search + MLflow's JSON shape) over our store."""
+    import cProfile
+    import pstats
+
+    os.environ["MLOPS_HOME"] = str(tmp / "ours" / ".mlops")
+    from jupyter_mlops.server.mlflow import convert
+    from jupyter_mlops.tracking import remote
+
+    def once() -> None:
+        found = remote.search([experiment], "metrics.acc > 0.5", ["metrics.acc DESC"], limit=1001)
+        [convert.run(d) for d in found]
+        [convert.run(d) for d in remote.search([experiment], limit=1001)]
+
+    once()
+    t0 = time.perf_counter()
+    once()
+    print(f"core search (both queries, in-process) {(time.perf_counter() - t0) * 1000:.1f} ms")
+    prof = cProfile.Profile()
+    prof.runcall(once)
+    pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--points", type=int, default=10_000)
+    ap.add_argument("--profile", action="store_true", help="profile our core's search afterwards")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         results = {}
+        files = _artifacts(tmp)
         for label, start in (("jupyter-mlops", _start_ours), ("mlflow server", _start_mlflow)):
             uri, proc = start(tmp)
             try:
                 _wait(uri, proc)
-                results[label] = workload(uri, args.runs, args.points)
+                results[label] = workload(uri, args.runs, args.points, files)
             finally:
                 proc.terminate()
                 proc.wait(30)
@@ -127,6 +167,8 @@ def main() -> None:
                 f"{part:8s} jupyter-mlops {ours * 1000:8.1f} ms   mlflow server "
                 f"{theirs * 1000:8.1f} ms   ratio {theirs / ours:5.1f}x"
             )
+        if args.profile:
+            profile_search(tmp, results["jupyter-mlops"]["experiment"])
 
 
 if __name__ == "__main__":

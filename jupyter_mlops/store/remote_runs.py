@@ -25,10 +25,12 @@ from .run_rows import load_run_row, run_info_of
 from .schema import Experiment, LatestMetric, Metric, Param, Tag
 from .schema import Run as RunRow
 from .schema_data import RunInput, Snapshot
+from .search import page_of_ids
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from ..tracking.filters import RunQuery
     from . import Store
 
 REMOTE_HOST = "mlflow-client"
@@ -189,40 +191,53 @@ def run_details(store: Store, run_ids: Sequence[str]) -> dict[str, dict[str, Any
     with store.db.session() as s:
         ids = list(dict.fromkeys(run_ids))
         for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
-            for row, exp in s.execute(
-                select(RunRow, Experiment.name)
-                .join(Experiment, Experiment.experiment_id == RunRow.experiment_id)
-                .where(RunRow.run_id.in_(chunk))
-            ):
-                out[row.run_id] = {
-                    "info": run_info_of(row, exp),
-                    "params": {},
-                    "tags": {},
-                    "metrics": [],
-                }
-            for rid, k, v in s.execute(
-                select(Param.run_id, Param.key, Param.value).where(Param.run_id.in_(chunk))
-            ):
-                out[rid]["params"][k] = v
-            for rid, k, v in s.execute(
-                select(Tag.run_id, Tag.key, Tag.value).where(Tag.run_id.in_(chunk))
-            ):
-                out[rid]["tags"][k] = v
-            for rid, k, v, nan, st, ts in s.execute(
-                select(
-                    LatestMetric.run_id,
-                    LatestMetric.key,
-                    LatestMetric.value,
-                    LatestMetric.is_nan,
-                    LatestMetric.step,
-                    LatestMetric.timestamp,
-                ).where(LatestMetric.run_id.in_(chunk))
-            ):
-                out[rid]["metrics"].append(MetricPoint(k, float("nan") if nan else v, st, ts))
+            _fill(s, out, lambda col, chunk=chunk: col.in_(chunk))
     missing = [r for r in run_ids if r not in out]
     if missing:
         raise NotFound(f"run {missing[0]!r} does not exist")
     return out
+
+
+def search_details(store: Store, query: RunQuery) -> list[dict[str, Any]]:
+    """``run_details`` of ``search_runs``'s page, in its order: the page query nested in each
+    read (no per-run query, no list of ids sent back to the database)."""
+    out: dict[str, dict[str, Any]] = {}
+    with store.db.session() as s:
+        page = page_of_ids(s, query)
+        ids = list(s.scalars(page))
+        if ids:
+            nested = select(page.subquery().c.run_id)
+            _fill(s, out, lambda col: col.in_(nested))
+    return [out[i] for i in ids]
+
+
+def _fill(s: Session, out: dict[str, dict[str, Any]], ids: Any) -> None:
+    """Rows (core rows, not ORM objects: a thousand runs a page) of the runs ``ids(col)`` selects."""
+    runs = RunRow.__table__
+    for row in s.execute(
+        select(runs, Experiment.name.label("experiment_name"))
+        .join(Experiment, Experiment.experiment_id == runs.c.experiment_id)
+        .where(ids(runs.c.run_id))
+    ):
+        out[row.run_id] = {
+            "info": run_info_of(row, row.experiment_name),
+            "params": {},
+            "tags": {},
+            "metrics": [],
+        }
+    for rid, k, v in s.execute(
+        select(Param.run_id, Param.key, Param.value).where(ids(Param.run_id))
+    ):
+        out[rid]["params"][k] = v
+    for rid, k, v in s.execute(select(Tag.run_id, Tag.key, Tag.value).where(ids(Tag.run_id))):
+        out[rid]["tags"][k] = v
+    latest = LatestMetric
+    for rid, k, v, nan, st, ts in s.execute(
+        select(
+            latest.run_id, latest.key, latest.value, latest.is_nan, latest.step, latest.timestamp
+        ).where(ids(latest.run_id))
+    ):
+        out[rid]["metrics"].append(MetricPoint(k, float("nan") if nan else v, st, ts))
 
 
 def snapshots_shaped(store: Store, shapes: set[tuple[int, int]]) -> list[dict[str, Any]]:

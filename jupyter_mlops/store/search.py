@@ -58,6 +58,21 @@ def search_runs(store: Store, query: RunQuery) -> list[dict[str, Any]]:
         return [_record(row, exp, found) for row, exp in rows]
 
 
+def page_of_ids(s: Session, query: RunQuery):
+    """The statement selecting the ids of ``search_runs``'s page, in its order (to run or nest)."""
+    stmt = select(RunRow.run_id).join(Experiment, Experiment.experiment_id == RunRow.experiment_id)
+    stmt = _scoped(s, stmt, query)
+    terms, joins = _order_terms(query.order_by)
+    for alias, on in joins:
+        stmt = stmt.outerjoin(alias, on)
+    stmt = stmt.order_by(*terms)
+    if query.offset:
+        stmt = stmt.offset(query.offset)
+    if query.limit is not None:
+        stmt = stmt.limit(query.limit)
+    return stmt
+
+
 def count_runs(store: Store, query: RunQuery) -> int:
     """How many runs ``search_runs`` would return without limit and offset."""
     with store.db.session() as s:

@@ -17,7 +17,6 @@ from typing import Any
 from ..errors import InvalidArgument
 from ..store import get_store
 from ..store import remote_runs as store_remote
-from ..store import search as search_store
 from ..store.entities import MetricPoint, RunStatus
 from ..store.metrics import insert_metrics
 from .experiments import experiment_id_of
@@ -168,6 +167,4 @@ def search(
         children=True,
         deleted=True,
     )
-    ids = [rec["run_id"] for rec in search_store.search_runs(store, query)]
-    details = store_remote.run_details(store, ids) if ids else {}
-    return [details[i] for i in ids]
+    return store_remote.search_details(store, query)
