@@ -96,4 +96,12 @@ def snapshot_summary(ref: SnapshotRef) -> dict[str, Any]:
             "columns": {name: column_summary(name, p) for name, p in profile.columns.items()},
         },
         "runs": runs_of_snapshot(info),
+        "expectations": _expectations(info),
     }
+
+
+def _expectations(info: Any) -> dict[str, Any]:
+    """The expectations saved with the snapshot, else those its profile implies (``saved`` says which)."""
+    from .validate import get_expectations
+
+    return {**get_expectations(info).to_dict(), "saved": info.expectations is not None}

@@ -53,7 +53,8 @@ def delete_alias(name: str, alias: str, reason: str | None = None) -> AliasMove:
 
 
 def alias_history(name: str, alias: str | None = None) -> pd.DataFrame:
-    """Every alias move of a model, newest first: time, user, alias, from/to version, reason."""
+    """Every alias move of a model, newest first: time, user, alias, from/to version, reason
+    and the gates a promotion checked (``None`` for a move without gates)."""
     check_model_name(name)
     if alias is not None:
         check_alias(alias)
@@ -68,5 +69,6 @@ def alias_history(name: str, alias: str | None = None) -> pd.DataFrame:
             "via": [e.payload.get("via", "delete_alias") for e in events],
             "forced": [bool(e.payload.get("forced", False)) for e in events],
             "reason": [e.reason for e in events],
+            "gates": [e.payload.get("gates") for e in events],
         }
     )

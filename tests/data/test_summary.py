@@ -50,3 +50,11 @@ def test_summary_of_every_column_carries_its_figure_or_none(store):
     assert detail["snapshot"]["ref"] == info.ref and detail["runs"] == []
     summary = column_summary("age", mlops.get_profile(info)["age"])
     assert set(summary["quantiles"]) == {"p5", "p25", "p50", "p75", "p95"}
+
+
+def test_summary_carries_the_expectations_inferred_or_saved(store):
+    info = mlops.snapshot(_frame(), "people-exp")
+    inferred = snapshot_summary(info.ref)["expectations"]
+    assert inferred["saved"] is False and "age" in inferred["columns"]
+    mlops.expectations_from(info.ref)
+    assert snapshot_summary(info.ref)["expectations"]["saved"] is True

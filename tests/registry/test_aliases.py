@@ -74,3 +74,13 @@ def test_alias_to_unknown_version_or_model(store, train):
         mlops.delete_alias("m", "staging")
     with store.db.session() as s:
         assert list_events(s, kind="model.alias_*") == []
+
+
+def test_alias_history_carries_the_gates_of_each_promotion(store, train):
+    train("gated", accuracy=0.91)
+    mlops.promote("gated", 1, require={"accuracy": ">= 0.9"}, reason="v1")
+    mlops.set_alias("gated", "staging", 1, reason="by hand")
+    history = mlops.alias_history("gated")
+    by_alias = dict(zip(history["alias"], history["gates"], strict=True))
+    assert [(g["metric"], g["passed"]) for g in by_alias["production"]] == [("accuracy", True)]
+    assert by_alias["staging"] is None
