@@ -27,6 +27,10 @@ _MILLISECONDS = ("start_time", "end_time")
 _QUOTED = re.compile(r"('(?:[^'\\]|\\.)*')")
 _DOUBLE_QUOTED_KEY = re.compile(r'\b(metrics?|params?|tags?)\."([^"]+)"')
 _ATTRIBUTE = re.compile(r"\b(?:attributes?|attr|run)\.(`?)(\w+)\1")
+_ORDER_ITEM = re.compile(
+    r"""^\s*(?:`[^`]+`|"[^"]+"|[\w.\-/:]+(?:`[^`]+`|"[^"]+")?)(?:\s+(?:ASC|DESC))?\s*$""",
+    re.IGNORECASE,
+)
 _UNSUPPORTED = re.compile(r"\b(datasets?|attributes?\.artifact_uri)\b")
 
 
@@ -61,11 +65,26 @@ def translate_filter(filter: str | None) -> tuple[Comparison, ...]:
     """MLflow's ``filter_string`` as this package's comparisons."""
     if filter is None or not filter.strip():
         return ()
-    return tuple(_seconds(c) for c in parse_filter(_outside_quotes(filter)))
+    return tuple(_seconds(_quoted(c)) for c in parse_filter(_outside_quotes(filter)))
+
+
+def _quoted(c: Comparison) -> Comparison:
+    """As MLflow: a param or tag compares with a quoted string (``params.depth = '3'``)."""
+    values = c.value if isinstance(c.value, tuple) else (c.value,)
+    if c.kind in ("param", "tag") and not all(v is None or isinstance(v, str) for v in values):
+        raise InvalidArgument(
+            "filter", f"a quoted string to compare {c.kind}s.{c.key} with", c.value
+        )
+    return c
 
 
 def translate_order_by(order_by: Sequence[str] | None) -> tuple[OrderBy, ...] | None:
     """MLflow's ``order_by`` list (default: newest first, as MLflow)."""
     if not order_by:
         return None
+    for item in order_by:
+        if not _ORDER_ITEM.match(item):
+            raise InvalidArgument(
+                "order_by", "<key> [ASC|DESC], the key back-quoted if spaced", item
+            )
     return parse_order_by([_outside_quotes(item) for item in order_by])
