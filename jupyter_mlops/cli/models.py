@@ -318,9 +318,16 @@ def lineage(ref, as_json) -> None:
     type=click.FloatRange(min=0, min_open=True),
     help="Seconds after which an open window is closed even when not full.",
 )
+@click.option(
+    "--workers",
+    default="1",
+    show_default=True,
+    metavar="N|auto",
+    help="Processes serving on the one port ('auto': one per CPU); a dead one is restarted.",
+)
 def serve(
     ref, host, port, max_body, refresh, trusted, trust, token, log_sample, no_log, log_window,
-    log_every,
+    log_every, workers,
 ) -> None:  # fmt: skip
     """Serve REF (NAME@ALIAS or NAME/VERSION) over HTTP: GET /health, GET /metadata, POST /predict."""
     from ..monitor.log import LogOptions
@@ -337,10 +344,15 @@ def serve(
                        f"{counts['window_rows']} rows or {counts['window_seconds']:g} s")  # fmt: skip
         sys.stdout.flush()
 
-    serving.serve(
+    def report(message: str) -> None:
+        click.echo(message, err=True)
+
+    status = serving.serve(
         ref,
         host,
         port,
+        workers=workers,
+        report=report,
         trusted=True if trusted else list(trust),
         refresh_interval=refresh,
         max_body_bytes=max_body,
@@ -350,3 +362,5 @@ def serve(
         if no_log
         else LogOptions(sample=log_sample, window_rows=log_window, window_seconds=log_every),
     )
+    if status:
+        sys.exit(status)

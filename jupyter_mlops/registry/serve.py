@@ -24,14 +24,17 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import tornado.httpserver
+import tornado.httputil
 import tornado.ioloop
 import tornado.netutil
 import tornado.web
@@ -103,6 +106,7 @@ class ModelServer:
             )
             self._describe(self.loaded)
         self.started_at = time.time()
+        self.worker = 0  # which of the ``--workers`` processes this is (serve_workers)
 
     def _describe(self, loaded: Loaded) -> None:
         if self.inference_log is not None:
@@ -163,6 +167,7 @@ class ModelServer:
             "max_body_bytes": self.max_body_bytes,
             "refresh_interval": self.refresh_interval,
             "log": self.log_counts(),
+            "worker": {"index": self.worker, "pid": os.getpid()},
         }
 
     def log_counts(self) -> dict[str, Any]:
@@ -178,17 +183,79 @@ class ModelServer:
 
 
 # -- running ---------------------------------------------------------------------
-def _listen(server: ModelServer, host: str, port: int) -> tuple[tornado.httpserver.HTTPServer, int]:
+DRAIN_SECONDS = 30.0
+
+
+class _InFlight(tornado.httputil.HTTPServerConnectionDelegate):
+    """The application, counting requests begun and not yet answered (for draining on SIGTERM)."""
+
+    def __init__(self, app: tornado.web.Application) -> None:
+        self.app = app
+        self.open: set[Any] = set()
+        answered = app.settings.get("log_function")
+
+        def log_function(handler: tornado.web.RequestHandler) -> None:
+            self.open.discard(handler.request.connection)
+            if answered is not None:
+                answered(handler)
+
+        app.settings["log_function"] = log_function
+
+    def start_request(self, server_conn: object, request_conn: Any) -> Any:
+        # Called when a connection waits for its next request: in flight only once headers come.
+        return _Tracked(self, self.app.start_request(server_conn, request_conn), request_conn)
+
+    def on_close(self, server_conn: object) -> None:
+        self.app.on_close(server_conn)
+
+    async def drained(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.open and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+        return not self.open
+
+
+class _Tracked(tornado.httputil.HTTPMessageDelegate):
+    def __init__(self, flight: _InFlight, inner: Any, conn: Any) -> None:
+        self.flight, self.inner, self.conn = flight, inner, conn
+
+    def headers_received(self, start_line: Any, headers: Any) -> Any:
+        self.flight.open.add(self.conn)
+        return self.inner.headers_received(start_line, headers)
+
+    def data_received(self, chunk: bytes) -> Any:
+        return self.inner.data_received(chunk)
+
+    def finish(self) -> None:
+        self.inner.finish()
+
+    def on_connection_close(self) -> None:
+        self.flight.open.discard(self.conn)
+        self.inner.on_connection_close()
+
+
+def _http_server(server: ModelServer) -> tuple[tornado.httpserver.HTTPServer, _InFlight]:
+    flight = _InFlight(make_app(server))
     http = tornado.httpserver.HTTPServer(
-        make_app(server),
+        flight,
         # Bodies stream through the handlers, which enforce max_body_bytes with a 413;
         # tornado's own limit (which drops the connection) is only a backstop.
         max_body_size=server.discard_limit + 1,
         xheaders=False,
     )
-    sockets = tornado.netutil.bind_sockets(
+    return http, flight
+
+
+def bind(host: str, port: int) -> list[socket.socket]:
+    """Listening sockets for ``host:port`` (port 0: a free one), shared by every worker."""
+    return tornado.netutil.bind_sockets(
         port, host, family=socket.AF_INET if ":" not in host else socket.AF_UNSPEC
     )
+
+
+def _listen(server: ModelServer, host: str, port: int) -> tuple[tornado.httpserver.HTTPServer, int]:
+    http, _ = _http_server(server)
+    sockets = bind(host, port)
     http.add_sockets(sockets)
     return http, sockets[0].getsockname()[1]
 
@@ -204,29 +271,47 @@ def serve(
     ready: Any = None,
     token: str | None = None,
     log: LogOptions | bool = True,
-) -> None:
+    workers: int | str = 1,
+    report: Callable[[str], None] | None = None,
+) -> int:
     """Serve ``ref`` until interrupted (Ctrl-C or SIGTERM). ``ready(url, server)`` is called once listening.
 
     The model is loaded (and refused when untrusted) before anything of it runs,
-    the predictor's start-up probe included. On the way out the open window of
-    the inference log is written.
+    the predictor's start-up probe included. On SIGTERM the server stops
+    accepting, answers the requests in flight, writes the open window of the
+    inference log and returns 0. ``workers`` > 1 (or ``"auto"``, one per CPU)
+    forks that many processes on one port (``serve_workers``); ``ready`` is then
+    called in worker 0, and ``report(message)`` says when a worker died and
+    was restarted (default: the log). Returns the exit status.
     """
-    server = ModelServer(
-        ref,
-        trusted=trusted,
-        refresh_interval=refresh_interval,
-        max_body_bytes=max_body_bytes,
-        token=token,
-        log=log,
-    )
+    from .serve_workers import resolve_workers, run_workers
+
+    n = resolve_workers(workers)
+    options = dict(trusted=trusted, refresh_interval=refresh_interval,
+                   max_body_bytes=max_body_bytes, token=token, log=log)  # fmt: skip
+    if n == 1:
+        server = ModelServer(ref, **options)
+        run_worker(server, bind(host, port), host, ready)
+        return 0
+    return run_workers(ref, n, bind(host, port), host, options, ready, report)
+
+
+def run_worker(
+    server: ModelServer, sockets: list[socket.socket], host: str, ready: Any = None
+) -> None:
+    """Serve on ``sockets`` until SIGTERM or Ctrl-C, then drain and write the open window."""
     # Everything loaded so far lives for the whole process: keep it out of GC scans
     # so that collections stay short and do not show up in tail latency.
     gc.collect()
     gc.freeze()
 
     async def main() -> None:
-        http, bound = _listen(server, host, port)
-        refresher = tornado.ioloop.PeriodicCallback(server.refresh_async, refresh_interval * 1000)
+        http, flight = _http_server(server)
+        http.add_sockets(sockets)
+        bound = sockets[0].getsockname()[1]
+        refresher = tornado.ioloop.PeriodicCallback(
+            server.refresh_async, server.refresh_interval * 1000
+        )
         refresher.start()
         stop = asyncio.Event()
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
@@ -237,7 +322,12 @@ def serve(
             await stop.wait()
         finally:
             refresher.stop()
-            http.stop()
+            http.stop()  # no new connections; the requests in flight are answered
+            if not await flight.drained(DRAIN_SECONDS):
+                log.warning(
+                    "%d requests still unanswered after %gs", len(flight.open), DRAIN_SECONDS
+                )
+            await http.close_all_connections()
 
     try:
         asyncio.run(main())

@@ -7,6 +7,7 @@ switches stores without any reset.
 
 from __future__ import annotations
 
+import os
 import threading
 
 from .. import config
@@ -56,3 +57,14 @@ def get_store() -> Store:
                 store = Store(cfg.tracking_uri, cfg.blob_root).open()
                 _stores[key] = store
     return store
+
+
+def _after_fork() -> None:
+    """A forked child (``serve --workers``) opens connections of its own, never its parent's."""
+    global _lock
+    _lock = threading.Lock()
+    for store in _stores.values():
+        store.db.engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_after_fork)
