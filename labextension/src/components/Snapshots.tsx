@@ -2,7 +2,7 @@ import React, { useEffect, useState } from 'react';
 
 import { IColumnSummary, ISnapshotDetail } from '../api';
 import { formatValue } from '../state';
-import { ErrorLine, formatTime, KeyValues, useModel, useResource } from './common';
+import { ErrorLine, formatTime, KeyValues, OpenPageContext, useModel, useResource } from './common';
 import { Plot } from './Plot';
 
 /** Snapshots newest first; click one for its column profiles. */
@@ -12,6 +12,7 @@ export function SnapshotsSection(): JSX.Element {
   const snapshots = list.value ?? [];
   const error = list.error;
   const [selected, setSelected] = useState<string | null>(null);
+  const openPage = React.useContext(OpenPageContext);
 
   return (
     <div className="jp-mlops-section" aria-label="Snapshots">
@@ -31,6 +32,7 @@ export function SnapshotsSection(): JSX.Element {
               key={s.id}
               className={`jp-mlops-clickable ${selected === s.ref ? 'jp-mlops-picked' : ''}`}
               onClick={() => setSelected(s.ref)}
+              onDoubleClick={() => openPage({ kind: 'snapshot', ref: s.ref })}
             >
               <td title={s.fingerprint}>{s.ref}</td>
               <td>{s.n_rows}</td>
@@ -47,6 +49,11 @@ export function SnapshotsSection(): JSX.Element {
           )}
         </tbody>
       </table>
+      {selected && (
+        <button type="button" className="jp-mlops-button" onClick={() => openPage({ kind: 'snapshot', ref: selected })}>
+          Open snapshot page
+        </button>
+      )}
       {selected && <SnapshotProfile snapshotRef={selected} />}
     </div>
   );

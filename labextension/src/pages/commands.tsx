@@ -6,13 +6,15 @@ import { ILayoutRestorer, IRouter, JupyterFrontEnd } from '@jupyterlab/applicati
 import { ICommandPalette, WidgetTracker } from '@jupyterlab/apputils';
 import React from 'react';
 
-import { DriftSection } from '../components/Drift';
-import { RegistrySection } from '../components/Registry';
-import { SnapshotProfile } from '../components/Snapshots';
 import type { MlopsModel } from '../model';
 import { ComparePage } from './ComparePage';
+import { DriftPage } from './DriftPage';
+import { ModelPage } from './ModelPage';
+import { MonitoringPage } from './MonitoringPage';
 import { RunPage } from './RunPage';
 import { RunsPage } from './RunsPage';
+import { SnapshotPage } from './SnapshotPage';
+import { routeArgs } from './routes';
 import { IPageArgs, MlopsPage, pageId } from './widget';
 
 export const COMMANDS = {
@@ -21,7 +23,8 @@ export const COMMANDS = {
   compare: 'jupyter-mlops:compare-runs',
   model: 'jupyter-mlops:open-model',
   snapshot: 'jupyter-mlops:open-snapshot',
-  drift: 'jupyter-mlops:open-drift'
+  drift: 'jupyter-mlops:open-drift',
+  monitoring: 'jupyter-mlops:open-monitoring'
 } as const;
 
 export const OPEN_PAGE = 'jupyter-mlops:open-page';
@@ -32,7 +35,8 @@ const LABELS: Record<keyof typeof COMMANDS, string> = {
   compare: 'MLOps: Compare runs',
   model: 'MLOps: Open model registry',
   snapshot: 'MLOps: Open snapshot',
-  drift: 'MLOps: Open drift'
+  drift: 'MLOps: Open drift',
+  monitoring: 'MLOps: Open monitoring'
 };
 
 function titleOf(args: IPageArgs): string {
@@ -46,7 +50,9 @@ function titleOf(args: IPageArgs): string {
     case 'model':
       return args.name ? `Model ${args.name}` : 'Models';
     case 'drift':
-      return 'Drift';
+      return args.reference && args.current ? `Drift ${args.reference} → ${args.current}` : 'Drift';
+    case 'monitoring':
+      return args.name ? `Monitor ${args.name}` : 'Monitors';
     default:
       return 'Runs';
   }
@@ -59,16 +65,40 @@ function body(model: MlopsModel, args: IPageArgs): () => JSX.Element {
     case 'compare':
       return () => <ComparePage runIds={args.runIds ?? []} />;
     case 'snapshot':
-      return () => <div className="jp-mlops-page-pad"><SnapshotProfile snapshotRef={String(args.ref)} /></div>;
+      return () => <SnapshotPage snapshotRef={String(args.ref)} />;
     case 'model':
-      return () => <div className="jp-mlops-page-pad"><RegistrySection /></div>;
+      return () => <ModelPage name={args.name} />;
     case 'drift':
-      return () => <div className="jp-mlops-page-pad"><DriftSection /></div>;
+      return () => <DriftPage reference={args.reference} current={args.current} column={args.column as string | undefined} />;
+    case 'monitoring':
+      return () => <MonitoringPage name={args.name} />;
     default: {
       const table = model.runsTable();
       return () => <RunsPage table={table} />;
     }
   }
+}
+
+/**
+ * A notebook's "open in Lab" link (`<a href="/lab?mlops-run=<id>">`, tracking/display.py)
+ * opens the page as a tab in this Lab instead of reloading it; elsewhere the href works alone.
+ */
+function catchLabLinks(open: (args: IPageArgs) => unknown): void {
+  document.addEventListener(
+    'click',
+    event => {
+      const anchor = (event.target as Element | null)?.closest?.('a[href*="mlops-"]') as HTMLAnchorElement | null;
+      if (!anchor || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      const url = new URL(anchor.href, window.location.href);
+      const args = url.origin === window.location.origin ? routeArgs(url.search) : null;
+      if (args) {
+        event.preventDefault();
+        event.stopPropagation();
+        open(args);
+      }
+    },
+    true
+  );
 }
 
 /** Ask for the run id(s) when a palette command comes without them. */
@@ -137,23 +167,19 @@ export function registerPages(
     name: w => w.id
   });
 
-  // `.../lab/tree?mlops-run=<id>` (the "open in Lab" link of a notebook's Run view) opens the run.
+  // `.../lab?mlops-run=<id>` (the "open in Lab" link of a notebook's Run view) opens the run.
   if (router) {
     const ROUTE = 'jupyter-mlops:route';
     app.commands.addCommand(ROUTE, {
-      execute: args => {
-        const search = (args as any).search ?? window.location.search;
-        const params = new URLSearchParams(search);
-        const run = params.get('mlops-run');
-        const compare = params.get('mlops-compare');
-        if (run) {
-          open({ kind: 'run', runId: run });
-        } else if (compare) {
-          open({ kind: 'compare', runIds: compare.split(',') });
+      execute: raw => {
+        const args = routeArgs((raw as any).search ?? window.location.search);
+        if (args) {
+          open(args);
         }
       }
     });
-    router.register({ command: ROUTE, pattern: /[?&]mlops-(run|compare)=/ });
+    router.register({ command: ROUTE, pattern: /[?&]mlops-(run|compare|model|snapshot|monitor)=/ });
   }
+  catchLabLinks(open);
   return args => void open(args);
 }

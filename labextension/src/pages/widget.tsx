@@ -13,7 +13,7 @@ import React, { useEffect, useState } from 'react';
 import { ErrorLine, ModelContext, useModel, useResource } from '../components/common';
 import type { MlopsModel } from '../model';
 
-export type PageKind = 'runs' | 'run' | 'compare' | 'model' | 'snapshot' | 'drift';
+export type PageKind = 'runs' | 'run' | 'compare' | 'model' | 'snapshot' | 'drift' | 'monitoring';
 
 export interface IPageArgs {
   kind: PageKind;
