@@ -5,8 +5,9 @@ Targets (issue 4):
   the database row): <= 1.5 s (MLflow's from_pandas + log_input: 23.4 s,
   storing no data), and at most 1.5x its floor, alternated in the same
   process: the same Parquet file written (to_table and the snapshot's own
-  Parquet settings) plus one sha256 of the frame's Arrow buffers (the ratio
-  to df.to_parquet's defaults, which compress floats, is printed beside);
+  Parquet settings) or df.to_parquet's defaults, whichever was faster in
+  that repetition, plus one sha256 of the frame's Arrow buffers, done one
+  after the other (the snapshot overlaps its parts in threads);
 - drift of a raw 1M frame against a stored snapshot: <= 2 s and <= 400 MB
   peak (Evidently 0.7 DataDriftPreset: 57.9 s, 1.45 GB);
 - drift between two stored snapshots: <= 50 ms;
@@ -102,7 +103,7 @@ for rep in range(reps):  # a fresh store each time, so every snapshot is a full 
     c0 = time.process_time()
     t0 = time.perf_counter(); mlops.snapshot(ref, "ref"); out["snapshot"].append(time.perf_counter() - t0)
     out.setdefault("snapshot_cpu", []).append(time.process_time() - c0)
-    out["ratio"].append(out["snapshot"][-1] / out["floor"][-1])
+    out["ratio"].append(out["snapshot"][-1] / min(out["floor"][-1], out["floor_default"][-1]))
     out["ratio_default"].append(out["snapshot"][-1] / out["floor_default"][-1])
 t0 = time.perf_counter(); mlops.snapshot(ref, "ref"); out["snapshot_again"] = time.perf_counter() - t0
 
@@ -294,7 +295,7 @@ def main() -> None:
         )
         ratio = ours["ratio"]["median"]
         print(
-            f"{'  snapshot / floor, alternated (median)':<50} {ratio:8.2f}x"
+            f"{'  snapshot / the faster floor, alternated (median)':<50} {ratio:8.2f}x"
             f"  [target 1.5x: {verdict(ratio, 1.5)}]"
         )
         print(
