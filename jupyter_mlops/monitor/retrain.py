@@ -65,7 +65,7 @@ class RetrainResult:
     run_id: str | None = None
     candidate: int | None = None
     current: int | None = None
-    verdict: str | None = None
+    verdict: str | None = None  # the paired comparison's word on accuracy (rmse for regressors)
     gates: list[dict[str, Any]] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)
 
@@ -205,6 +205,10 @@ def _fail(plan: _Plan, steps: list[str], message: str, **payload: Any) -> Retrai
     return RetrainFailed(f"retrain {plan.spec.name} ({plan.info.name}): {message}")
 
 
+def _word(d: dict[str, Any]) -> str:
+    return "better" if d.get("better") else "worse" if d.get("worse") else "not worse"
+
+
 def _current(plan: _Plan) -> int | None:
     from ..registry.models import get_model_version
 
@@ -280,11 +284,14 @@ def retrain(
     _event(plan, "retrain.registered", steps, f"registered {plan.model}/{version} as candidate",
            run_id=run_id, version=version)  # fmt: skip
     current = _current(plan)
-    verdict = None
+    verdict, verdicts = None, {}
     if current is not None and current != version:
-        verdict = compare_models(f"{plan.model}/{current}", f"{plan.model}/{version}",
-                                 data=plan.evaluation, target=plan.target).verdict  # fmt: skip
+        comparison = compare_models(f"{plan.model}/{current}", f"{plan.model}/{version}",
+                                    data=plan.evaluation, target=plan.target)  # fmt: skip
+        verdicts = {k: _word(d) for k, d in comparison.differences.items()}
+        verdict = verdicts.get(comparison.main_metric)
     common = dict(run_id=run_id, candidate=version, current=current, verdict=verdict)
+    extra = {"verdicts": verdicts}
     try:
         done = promote_model(plan.model, version, plan.alias, plan.require, reason=plan.reason,
                              on=plan.evaluation, target=plan.target)  # fmt: skip
@@ -292,13 +299,14 @@ def retrain(
         gates = [asdict(r) for r in exc.results]
         _event(plan, "retrain.refused", steps, f"{plan.model}/{version} refused: "
                + "; ".join(f"{g['rule']} failed" for g in gates if not g["passed"]),
-               **common, gates=gates)  # fmt: skip
+               **common, **extra, gates=gates)  # fmt: skip
         return RetrainResult(plan.spec.name, plan.info.name, plan.model, "refused", plan.reason,
                              data=plan.data, parameter=plan.parameter, gates=gates, steps=steps,
                              **common)  # fmt: skip
     gates = [asdict(r) for r in done.results]
     _event(plan, "retrain.promoted", steps, f"promoted {plan.model}/{version} to "
-           f"{plan.alias!r} (was {current}; {verdict or 'no comparison'})", **common, gates=gates)  # fmt: skip
+           f"{plan.alias!r} (was {current}; {verdict or 'no comparison'})", **common, **extra,
+           gates=gates)  # fmt: skip
     return RetrainResult(plan.spec.name, plan.info.name, plan.model, "promoted", plan.reason,
                          data=plan.data, parameter=plan.parameter, gates=gates, steps=steps,
                          **common)  # fmt: skip

@@ -75,6 +75,8 @@ def test_an_alert_retrains_registers_compares_and_promotes(loop, clock):
     result = done.retraining
     assert result is not None and result.status == "promoted", done.notes
     assert result.candidate == 2 and result.current == 1 and result.verdict == "better"
+    promoted = mlops.list_events(kind="retrain.promoted")[0]
+    assert promoted.payload["verdicts"]["accuracy"] == "better"
     assert result.reason == f"retrained after drift alert on window {window}"
     assert _state() == ([1, 2], 2)
     assert mlops.get_model_version("clf@candidate").version == 2
