@@ -2,13 +2,14 @@
 
 Workload: one run, 10,000 metric points through ``log_batch`` in batches of
 1,000, 100 params and 5 artifacts (through each server's ``mlflow-artifacts``
-proxy); then ``search_runs`` over 1,000 runs (created first, not timed). Both
-servers run here, in subprocesses, over fresh SQLite stores in a temporary
-folder. Prints both timings and the ratio (target >= 5x). ``--profile``
-then profiles our core's search over the same store in this process (the
-route's work minus HTTP) and prints the top functions.
+proxy); then ``search_runs`` over 1,000 runs (created first, not timed; the
+best of ``--repeat`` searches). Both servers run here, in subprocesses, over
+fresh SQLite stores in a temporary folder. Prints both timings and the ratio
+(target >= 5x). ``--profile`` then profiles our core's search over the same
+store in this process (the route's work minus HTTP) and prints the top
+functions.
 
-    .venv/bin/python benchmarks/bench_mlflow_api.py [--runs 1000] [--points 10000] [--profile]
+    .venv/bin/python benchmarks/bench_mlflow_api.py [--runs 1000] [--points 10000] [--repeat 3] [--profile]
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -86,7 +88,9 @@ def _artifacts(tmp: Path) -> list[Path]:
     return files
 
 
-def workload(uri: str, runs: int, points: int, files: list[Path]) -> dict[str, float]:
+def workload(
+    uri: str, runs: int, points: int, files: list[Path], repeat: int = 3
+) -> dict[str, Any]:
     from mlflow import MlflowClient
     from mlflow.entities import Metric, Param
 
@@ -109,12 +113,14 @@ def workload(uri: str, runs: int, points: int, files: list[Path]) -> dict[str, f
         client.log_batch(
             r.info.run_id, metrics=[Metric("acc", i / runs, now, 0)], params=[Param("i", str(i))]
         )
-    t0 = time.perf_counter()
-    found = client.search_runs(
-        [exp], "metrics.acc > 0.5", order_by=["metrics.acc DESC"], max_results=1000
-    )
-    found_all = client.search_runs([exp], max_results=1000)
-    search = time.perf_counter() - t0
+    search = float("inf")
+    for _ in range(repeat):  # best of a few: the machine is shared, the ratio is the figure
+        t0 = time.perf_counter()
+        found = client.search_runs(
+            [exp], "metrics.acc > 0.5", order_by=["metrics.acc DESC"], max_results=1000
+        )
+        found_all = client.search_runs([exp], max_results=1000)
+        search = min(search, time.perf_counter() - t0)
     assert len(found_all) == runs and len(found) > 0
     assert len(client.list_artifacts(rid)) == len(files)
     return {"logging": logging, "search": search, "experiment": exp}
@@ -147,6 +153,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--points", type=int, default=10_000)
+    ap.add_argument("--repeat", type=int, default=3, help="searches timed (best kept)")
     ap.add_argument("--profile", action="store_true", help="profile our core's search afterwards")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp_dir:
@@ -157,7 +164,7 @@ def main() -> None:
             uri, proc = start(tmp)
             try:
                 _wait(uri, proc)
-                results[label] = workload(uri, args.runs, args.points, files)
+                results[label] = workload(uri, args.runs, args.points, files, args.repeat)
             finally:
                 proc.terminate()
                 proc.wait(30)

@@ -105,3 +105,19 @@ def test_inputs_for_an_unknown_run_are_not_found(tracking_server):
         json={"run_id": "0" * 32, "datasets": [{"dataset": {"name": "d", "digest": "x"}}]},
     )
     assert resp.status_code == 404 and resp.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+
+
+def test_a_model_registered_through_mlflow_has_the_snapshot_in_its_lineage(tracking_server, frame):
+    pytest.importorskip("sklearn")
+    from sklearn.linear_model import LogisticRegression
+
+    snap = mlops.snapshot(frame, "train")
+    mlflow.set_experiment("inputs")
+    with mlflow.start_run() as run:
+        mlflow.log_input(mlflow.data.from_pandas(frame, name="train"), context="training")
+        model = LogisticRegression().fit(frame[["x", "n"]], frame["label"])
+        mlflow.sklearn.log_model(model, name="model")
+    mlflow.register_model(f"runs:/{run.info.run_id}/model", "from-inputs")
+    lineage = mlops.lineage("from-inputs/1")
+    assert lineage.run.run_id == run.info.run_id
+    assert [s["ref"] for s in lineage.snapshots] == [snap.ref]
