@@ -246,10 +246,13 @@ def _http_server(server: ModelServer) -> tuple[tornado.httpserver.HTTPServer, _I
     return http, flight
 
 
-def bind(host: str, port: int) -> list[socket.socket]:
-    """Listening sockets for ``host:port`` (port 0: a free one), shared by every worker."""
+def bind(host: str, port: int, reuse_port: bool = False) -> list[socket.socket]:
+    """Listening sockets for ``host:port`` (port 0: a free one); ``reuse_port``: one per worker."""
     return tornado.netutil.bind_sockets(
-        port, host, family=socket.AF_INET if ":" not in host else socket.AF_UNSPEC
+        port,
+        host,
+        family=socket.AF_INET if ":" not in host else socket.AF_UNSPEC,
+        reuse_port=reuse_port,
     )
 
 
@@ -293,7 +296,7 @@ def serve(
         server = ModelServer(ref, **options)
         run_worker(server, bind(host, port), host, ready)
         return 0
-    return run_workers(ref, n, bind(host, port), host, options, ready, report)
+    return run_workers(ref, n, host, port, options, ready, report)
 
 
 def run_worker(

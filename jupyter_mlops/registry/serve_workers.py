@@ -1,6 +1,6 @@
-"""Serving on every core: N forked workers accepting on one listening socket, supervised.
+"""Serving on every core: N forked workers on one port (``SO_REUSEPORT``), supervised.
 
-The parent binds the port, forks the workers and then only watches them: it
+The parent resolves the port, forks the workers and then only watches them: it
 never opens the store nor loads the model. Each worker, after the fork, opens
 its own store (its own engine and connections; ``jupyter_mlops.store`` also
 drops any pooled connection inherited across a fork), loads the model once,
@@ -60,24 +60,32 @@ def resolve_workers(value: int | str) -> int:
 def run_workers(
     ref: str,
     n: int,
-    sockets: list[socket.socket],
     host: str,
+    port: int,
     options: dict[str, Any],
     ready: Any = None,
     report: Callable[[str], None] | None = None,
 ) -> int:
-    """Serve ``ref`` from ``n`` forked workers on ``sockets`` until SIGTERM; the exit status."""
+    """Serve ``ref`` from ``n`` forked workers on ``host:port`` until SIGTERM; the exit status.
+
+    Each worker listens on a socket of its own with ``SO_REUSEPORT``, so the
+    kernel spreads connections over them (one shared socket hands most of
+    them to one worker); the parent binds first only to resolve port 0.
+    """
+    from .serve import bind
+
+    probe = bind(host, port, reuse_port=True)  # resolves port 0; closed before anyone knows it
+    port = probe[0].getsockname()[1]
+    for s in probe:
+        s.close()
 
     def start(index: int, ready_fd: int, first: bool) -> None:
+        sockets = bind(host, port, reuse_port=True)
         _worker(
             ref, index, sockets, host, options, ready if index == 0 and first else None, ready_fd
         )
 
-    try:
-        return Supervisor(start, n, report=report).run()
-    finally:
-        for s in sockets:
-            s.close()
+    return Supervisor(start, n, report=report).run()
 
 
 def _worker(
@@ -155,7 +163,8 @@ class Supervisor:
     def _fork(self, index: int, first: bool = True) -> int:
         pid = os.fork()
         if pid == 0:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            # Stopped before it listens: nothing to answer or write yet.
+            signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
             signal.signal(signal.SIGINT, signal.default_int_handler)
             os.close(self._read)
             self.start(index, self._write, first)
