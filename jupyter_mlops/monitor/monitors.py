@@ -161,7 +161,7 @@ def monitor(
     drifted (``"thresholds"`` per method as in ``mlops.drift``, ``"prediction":
     True`` alerts on prediction drift too); ``None`` never alerts on drift.
     ``performance``: gates such as ``{"accuracy": ">= 0.9"}`` or ``"rmse <
-    3"``, checked on windows with labels. ``on_alert``: ``"retrain:MODEL"``
+    3"``, checked on windows with labels. ``on_alert``: ``"retrain:PIPELINE"``
     or ``"pipeline:NAME"``. With ``"retrain:PIPELINE"``, ``evaluation`` (a
     snapshot such as ``"holdout@latest"``), ``target`` (its label column) and
     ``require`` (gates, default ``{"accuracy": ">= current"}``) are what a
