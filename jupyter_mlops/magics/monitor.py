@@ -25,7 +25,7 @@ ACTIONS = ("declare", "list", "show", "run", "history", "delete")
     "--share", type=float, default=0.3, help="declare: alert at this share of drifted columns"
 )
 @argument("--performance", "-p", help="declare: gates such as 'accuracy >= 0.9; f1 >= 0.8'")
-@argument("--on-alert", help="declare: retrain:MODEL or pipeline:NAME (stored, not acted on yet)")
+@argument("--on-alert", help="declare: retrain:PIPELINE (retrains on an alert) or pipeline:NAME")
 def monitor_cmd(magics: Any, args: Any, cell: str | None) -> Any:
     """``show`` and ``history`` return the history frame (``.figure()`` plots it); ``run`` its result."""
     from IPython.core.error import UsageError
