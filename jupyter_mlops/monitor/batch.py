@@ -100,7 +100,7 @@ def _open_input(data: Any, chunk_rows: int) -> _Input:
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            f = pq.ParquetFile(path)
+            f = pq.ParquetFile(path, pre_buffer=False)  # pre-buffering reads the whole file ahead
             return _Input(f.schema_arrow, f.iter_batches(chunk_rows), f.metadata.num_rows, path)
         import pyarrow.csv as pcsv
 
