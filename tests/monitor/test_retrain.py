@@ -140,3 +140,41 @@ def test_a_pipeline_that_registers_no_model_fails_clearly(loop, mlops_home):
     failed = mlops.list_events(kind="retrain.failed")[0]
     assert "registered no version" in failed.payload["error"]
     assert _state() == ([1], 1)
+
+
+def test_retraining_terms_are_checked_when_declared(classifier):
+    from .monitor_helpers import reference
+
+    reference()
+    base = {"model": "clf@production", "reference": "train@latest"}
+    with pytest.raises(InvalidArgument, match="on_alert='retrain:PIPELINE' too"):
+        mlops.monitor("m", **base, evaluation="train@latest", target="y")
+    with pytest.raises(InvalidArgument, match="evaluation=SNAPSHOT too"):
+        mlops.monitor("m", **base, on_alert="retrain:churn", target="y")
+    with pytest.raises(NotFound):
+        mlops.monitor("m", **base, on_alert="retrain:churn", evaluation="nope@latest")
+    with pytest.raises(InvalidArgument, match="require"):
+        mlops.monitor("m", **base, on_alert="retrain:churn", evaluation="train@latest",
+                      require={"accuracy": "about right"})  # fmt: skip
+    assert mlops.list_monitors() == []
+    info = mlops.monitor("m", **base, on_alert="retrain:churn", evaluation="train@latest",
+                         target="y", require="accuracy >= current")  # fmt: skip
+    assert (
+        mlops.get_monitor("m").retrain
+        == info.retrain
+        == {"evaluation": "train@latest", "target": "y", "require": ["accuracy >= current"]}
+    )
+
+
+def test_an_alert_whose_retraining_cannot_start_is_a_note(classifier, clock):
+    from .monitor_helpers import reference
+
+    reference()
+    mlops.monitor(
+        "m", model="clf@production", reference="train@latest", on_alert="retrain:churn"
+    )  # fmt: skip  (no evaluation snapshot)
+    serve(classifier, clock, [rows(3, 1500, shift=2.0)])
+    run = mlops.run_monitor("m")
+    assert run.alerted and run.retraining is None
+    assert any(n.startswith("retraining failed:") and "evaluation=SNAPSHOT" in n for n in run.notes)
+    assert mlops.get_monitor("m").n_alerts == 1 and _events() == []
