@@ -158,7 +158,8 @@ def _rechunk(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]
             table = pa.Table.from_batches(held)
             yield table.slice(0, rows)
             rest = table.slice(rows)
-            held, n = rest.to_batches(), rest.num_rows
+            n = rest.num_rows
+            held = rest.to_batches() if n else []  # an empty slice still holds its parent's buffers
     if n:
         yield pa.Table.from_batches(held)
 
