@@ -104,17 +104,23 @@ def artifact_uri(experiment_id: int, run_id: str) -> str:
 
 
 def run(details: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "info": run_info(details["info"]),
+    """A run as MLflow's server sends it: unset fields (no end time, no inputs) left out,
+    as protobuf's JSON does; the client parses every field, a thousand runs a page."""
+    info = run_info(details["info"])
+    if info["end_time"] is None:
+        del info["end_time"]
+    out = {
+        "info": info,
         "data": {
             "metrics": [metric(p) for p in sorted(details["metrics"], key=lambda p: p.key)],
             "params": key_values(details["params"]),
             "tags": key_values(details["tags"]),
         },
-        "inputs": {
-            "dataset_inputs": dataset_inputs(details["info"].context.get("mlflow_inputs", ()))
-        },
     }
+    inputs = details["info"].context.get("mlflow_inputs")
+    if inputs:
+        out["inputs"] = {"dataset_inputs": dataset_inputs(inputs)}
+    return out
 
 
 def page_offset(token: str | None) -> int:
