@@ -1,15 +1,46 @@
-"""The same MLflow routes inside the Jupyter server: the Jupyter token through MLFLOW_TRACKING_TOKEN."""
+"""The same MLflow routes inside a real Jupyter server: the Jupyter token through MLFLOW_TRACKING_TOKEN.
+
+The server is a JupyterLab process of its own (tests/browser.py's ``running_lab``)
+on a loopback port, as a user runs it: the MLflow client talks to it over HTTP
+from this process, and what it logged is read back through our own API from
+the same store.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import os
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
 
 import jupyter_mlops as mlops
+from tests.browser import LabServer, running_lab
 
 mlflow = pytest.importorskip("mlflow")
+
+
+@pytest.fixture(scope="module")
+def lab_with_store(tmp_path_factory) -> Iterator[tuple[LabServer, Path]]:
+    base = tmp_path_factory.mktemp("mlflow-in-jupyter")
+    (base / "root").mkdir()
+    (base / "state").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MLOPS_"))}
+    env["MLOPS_HOME"] = str(base / ".mlops")
+    with running_lab(base / "root", base / "state", env) as lab:
+        yield lab, base / ".mlops"
+
+
+@pytest.fixture
+def lab(lab_with_store, mlflow_env, monkeypatch) -> LabServer:
+    """The server, with this process reading the same store and the token set for the client."""
+    server, home = lab_with_store
+    monkeypatch.setenv("MLOPS_HOME", str(home))
+    monkeypatch.delenv("MLOPS_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLOPS_BLOB_ROOT", raising=False)
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", server.token)
+    return server
 
 
 def _log(uri: str) -> str:
@@ -24,25 +55,19 @@ def _log(uri: str) -> str:
     return run.info.run_id
 
 
-async def test_the_mlflow_client_logs_through_the_jupyter_server(
-    jp_serverapp, http_server_client, jp_base_url, jp_http_port, mlflow_env, monkeypatch
-):
-    uri = f"http://127.0.0.1:{jp_http_port}{jp_base_url}mlops/mlflow"
-    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", jp_serverapp.identity_provider.token)
-    run_id = await asyncio.to_thread(_log, uri)
+def test_the_mlflow_client_logs_through_the_jupyter_server(lab):
+    run_id = _log(f"{lab.url}mlops/mlflow")
     ours = mlops.get_run(run_id)
     assert ours.info.name == "from-mlflow" and ours.params == {"k": "v"}
     assert ours.metrics == {"acc": 0.75} and ours.info.status.value == "FINISHED"
 
 
-async def test_without_the_token_the_routes_refuse(
-    jp_serverapp, http_server_client, jp_base_url, jp_http_port, mlflow_env
-):
-    url = f"http://127.0.0.1:{jp_http_port}{jp_base_url}mlops/mlflow/api/2.0/mlflow/experiments/create"
-    resp = await asyncio.to_thread(requests.post, url, json={"name": "x"})
+def test_without_the_token_the_routes_refuse(lab):
+    url = f"{lab.url}mlops/mlflow/api/2.0/mlflow/experiments/create"
+    resp = requests.post(url, json={"name": "refused-without-token"}, timeout=30)
     assert resp.status_code in (401, 403)
     assert resp.json()["error_code"] in ("UNAUTHENTICATED", "PERMISSION_DENIED")
-    assert mlops.list_experiments() == [] or "x" not in [e.name for e in mlops.list_experiments()]
+    assert "refused-without-token" not in [e.name for e in mlops.list_experiments()]
 
 
 def _artifacts_and_registry(uri: str, folder) -> dict:
@@ -72,13 +97,8 @@ def _artifacts_and_registry(uri: str, folder) -> dict:
     }
 
 
-async def test_artifacts_and_the_registry_through_the_jupyter_server(
-    jp_serverapp, http_server_client, jp_base_url, jp_http_port, mlflow_env, monkeypatch, tmp_path
-):
-    pytest.importorskip("sklearn")
-    uri = f"http://127.0.0.1:{jp_http_port}{jp_base_url}mlops/mlflow"
-    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", jp_serverapp.identity_provider.token)
-    got = await asyncio.to_thread(_artifacts_and_registry, uri, tmp_path)
+def test_artifacts_and_the_registry_through_the_jupyter_server(lab, tmp_path):
+    got = _artifacts_and_registry(f"{lab.url}mlops/mlflow", tmp_path)
     assert got["same_predictions"] and got["notes"] == "trained in jupyter"
     names = {a.name for a in mlops.get_run(got["run_id"]).artifacts}
     assert {"docs/notes.txt", "model/MLmodel"} <= names
