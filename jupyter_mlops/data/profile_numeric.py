@@ -176,6 +176,20 @@ def _histogram(ordered: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.diff(np.concatenate([[0], below[:-1], [up_to_last, n]])).astype(np.int64)
 
 
+def _finite_part(x: np.ndarray) -> tuple[np.ndarray, int, int, int]:
+    """(finite values, NaN count, +inf count, -inf count)."""
+    finite_mask = np.isfinite(x)
+    if finite_mask.all():  # the common case: skip the NaN and infinity passes
+        return x, 0, 0, 0
+    nan = int(np.count_nonzero(np.isnan(x)))
+    return (
+        x[finite_mask],
+        nan,
+        int(np.count_nonzero(x == np.inf)),
+        int(np.count_nonzero(x == -np.inf)),
+    )
+
+
 def profile_numeric(
     col: pa.ChunkedArray,
     *,
@@ -191,15 +205,7 @@ def profile_numeric(
     frame), and costs half the time; it cannot be merged.
     """
     kind = DATETIME if column_kind(col.type) == DATETIME else NUMERIC
-    x = numeric_values(col)
-    finite_mask = np.isfinite(x)
-    if finite_mask.all():  # the common case: skip the NaN and infinity passes
-        finite, nan, pos_inf, neg_inf = x, 0, 0, 0
-    else:
-        finite = x[finite_mask]
-        nan = int(np.count_nonzero(np.isnan(x)))
-        pos_inf = int(np.count_nonzero(x == np.inf))
-        neg_inf = int(np.count_nonzero(x == -np.inf))
+    finite, nan, pos_inf, neg_inf = _finite_part(numeric_values(col))
     n = int(finite.size)
     # One sort serves the extremes, the exact quantiles, the histogram (binary
     # searches) and the sketch, which takes sorted input in half the time.

@@ -9,10 +9,8 @@ every run this process has open.
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
-import sys
 import threading
 import time
 import traceback
@@ -22,15 +20,14 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
-from .. import config
 from ..errors import InvalidArgument, MlopsError, NoActiveRun
 from ..store import Store, metric_batches, params_tags, spill
 from ..store import runs as run_store
 from ..store.entities import ArtifactInfo, RunData, RunInfo, RunStatus
 from ..store.metrics import MetricRow
-from . import artifacts
+from . import artifacts, keeper
 from .validation import (
-    _valid_keys,
+    VALID_KEYS,
     check_key,
     check_metric_value,
     check_step,
@@ -172,7 +169,7 @@ class Run:
         rid = self.id
         # Rows are built once, here; a known key with a float value skips both
         # checks' calls (their own fast paths, inlined).
-        valid = _valid_keys
+        valid = VALID_KEYS
         rows = [
             (rid, k, step, ts, v)
             if k.__class__ is str and v.__class__ is float and k in valid
@@ -216,6 +213,15 @@ class Run:
                 raise
             if rejected:
                 self._set_aside(rejected)
+
+    def flush_in_background(self) -> None:
+        """A periodic flush: a failure is logged once per run and retried at the next one."""
+        try:
+            self.flush()
+        except Exception as exc:
+            if not self._flush_error_reported:
+                self._flush_error_reported = True
+                log.warning("run %s: background flush failed (will retry): %s", self.id[:8], exc)
 
     def _set_aside(self, rejected: list[tuple[MetricRow, str]]) -> None:
         room = MAX_KEPT_REJECTED - len(self.rejected_points)
@@ -356,7 +362,6 @@ _active: list[Run] = []
 _live: weakref.WeakSet[Run] = weakref.WeakSet()
 _keeper_lock = threading.Lock()
 _keeper: threading.Thread | None = None
-_uncaught: list[BaseException] = []
 # Called with every newly tracked run (the magics' cell capture listens here).
 track_listeners: list = []
 
@@ -431,75 +436,8 @@ def _ensure_keeper() -> None:
     with _keeper_lock:
         if _keeper is not None and _keeper.is_alive():
             return
-        _keeper = threading.Thread(target=_keep, name="mlops-keeper", daemon=True)
+        _keeper = threading.Thread(
+            target=keeper.keep, args=(live_runs,), name="mlops-keeper", daemon=True
+        )
         _keeper.start()
-        _install_exit_hooks()
-
-
-def _keep() -> None:
-    last_beat = time.monotonic()
-    while True:
-        flush_every = config.flush_interval()
-        beat_every = config.heartbeat_interval()
-        time.sleep(min(flush_every, beat_every))
-        runs = [r for r in list(_live) if not r.ended]
-        for run in runs:
-            try:
-                run.flush()
-            except Exception as exc:
-                if not run._flush_error_reported:
-                    run._flush_error_reported = True
-                    log.warning("run %s: background flush failed (will retry): %s", run.id[:8], exc)
-        if time.monotonic() - last_beat >= beat_every:
-            last_beat = time.monotonic()
-            by_store: dict[int, tuple[Store, list[str]]] = {}
-            for run in runs:
-                by_store.setdefault(id(run.store), (run.store, []))[1].append(run.id)
-            for store, ids in by_store.values():
-                try:
-                    run_store.heartbeat(store, ids)
-                except Exception as exc:
-                    log.warning("heartbeat failed: %s", exc)
-
-
-_hooks_installed = False
-
-
-def _install_exit_hooks() -> None:
-    global _hooks_installed
-    if _hooks_installed:
-        return
-    _hooks_installed = True
-    previous = sys.excepthook
-
-    def hook(exc_type, exc, tb):
-        _uncaught.append(exc)
-        previous(exc_type, exc, tb)
-
-    sys.excepthook = hook
-    atexit.register(_end_all_at_exit)
-
-
-def _in_kernel() -> bool:
-    return (
-        "ipykernel" in sys.modules
-        and "IPython" in sys.modules
-        and getattr(sys.modules["IPython"], "get_ipython", lambda: None)() is not None
-    )
-
-
-def _end_all_at_exit() -> None:
-    """A script that ends normally finishes its runs; an uncaught error fails them;
-    a kernel shutting down with a run open (restart, shutdown) kills them."""
-    for run in list(_live):
-        if run.ended:
-            continue
-        try:
-            if _uncaught:
-                run.end_with(_uncaught[-1])
-            elif _in_kernel():
-                run.end(RunStatus.KILLED, error="killed: the kernel shut down with the run open")
-            else:
-                run.end(RunStatus.FINISHED)
-        except Exception as exc:
-            print(f"jupyter-mlops: could not end run {run.id[:8]} at exit: {exc}", file=sys.stderr)
+        keeper.install_exit_hooks(live_runs)
