@@ -164,8 +164,13 @@ class Event(Base):
 
 
 # Feature tables register themselves on Base.metadata.
-from . import schema_capture, schema_data, schema_pipeline, schema_registry  # noqa: E402, F401
-from . import schema_monitor  # noqa: E402, F401
-from . import schema_monitors  # noqa: E402, F401
-from . import schema_mlflow  # noqa: E402, F401
-from . import schema_evaluate  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    schema_capture,
+    schema_data,
+    schema_evaluate,
+    schema_mlflow,
+    schema_monitor,
+    schema_monitors,
+    schema_pipeline,
+    schema_registry,
+)
