@@ -33,9 +33,11 @@ def test_failed_run_shows_its_error(mlops_home):
 
 
 def test_html_is_escaped(mlops_home):
-    with mlops.start_run("<script>alert(1)</script>") as run:
+    with mlops.start_run("<script>alert(1)</script>", params={"p": "<b>x</b>"}) as run:
         pass
-    assert "<script>" not in run._repr_html_()
+    html = run._repr_html_()
+    assert "<script>" not in html and "<b>x</b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the name is shown, escaped
 
 
 def test_display_never_raises(mlops_home, monkeypatch):
