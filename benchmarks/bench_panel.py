@@ -176,13 +176,18 @@ def main() -> int:
         t0 = time.perf_counter()
         ids = seed(args.runs)
         seed_curves(ids[-10:], args.steps)
-        print(f"seeded {args.runs} runs x {N_KEYS} params x {N_KEYS} metrics and 10 x {args.steps}"
-              f" steps in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"seeded {args.runs} runs x {N_KEYS} params x {N_KEYS} metrics and 10 x {args.steps}"
+            f" steps in {time.perf_counter() - t0:.1f} s"
+        )
         settings = base / "settings" / "@jupyterlab/apputils-extension"
         settings.mkdir(parents=True)
         (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-        env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
-               "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces")}
+        env = {
+            **os.environ,
+            "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
+            "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
+        }
         with running_lab(root, base, env) as lab, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
@@ -200,7 +205,9 @@ def main() -> int:
         med = statistics.median(values)
         ok = med <= target
         failed |= not ok
-        print(f"{key:<18}{med:>10.0f}{max(values):>10.0f}{target:>10.0f}  {'ok' if ok else 'MISSED'}")
+        print(
+            f"{key:<18}{med:>10.0f}{max(values):>10.0f}{target:>10.0f}  {'ok' if ok else 'MISSED'}"
+        )
     return 1 if failed else 0
 
 
