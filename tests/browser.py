@@ -55,22 +55,30 @@ class LabServer:
 
 
 @contextmanager
-def running_lab(root: Path, state: Path, env: Mapping[str, str]) -> Iterator[LabServer]:
+def running_lab(
+    root: Path,
+    state: Path,
+    env: Mapping[str, str],
+    *,
+    port: int | None = None,
+    token: str | None = None,
+) -> Iterator[LabServer]:
     """JupyterLab in its own process group on a free loopback port, serving ``root``.
 
     ``state`` holds its config, runtime folder and log; ``env`` is its whole
-    environment. Stopped (SIGTERM, then SIGKILL) on exit.
+    environment. Stopped (SIGTERM, then SIGKILL) on exit. The same ``port`` and
+    ``token`` (and ``state``) again start it again for pages still open.
     """
     from tests.conftest import wait_for
 
-    port, token = free_port(), uuid.uuid4().hex
+    port, token = port or free_port(), token or uuid.uuid4().hex
     env = {
         **env,
         "JUPYTER_CONFIG_DIR": str(state / "config"),
         "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
     }
     log = state / "lab.log"
-    with log.open("wb") as out:
+    with log.open("ab") as out:
         proc = subprocess.Popen(
             [
                 sys.executable,

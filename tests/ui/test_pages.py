@@ -38,10 +38,25 @@ def screen(page, name: str) -> None:
 
 
 def palette(page, label: str) -> None:
-    page.keyboard.press("Control+Shift+c")
+    """Pick a command in the palette, opened by its command (the shortcut toggles it).
+
+    A tab that has just opened may take the focus and close the palette under
+    the pointer: the pick is tried again then.
+    """
     box = page.locator(".lm-CommandPalette-input")
-    box.fill(label)
-    page.locator(".lm-CommandPalette-item", has_text=label).first.click()
+    item = page.locator(".lm-CommandPalette-item", has_text=label).first
+    for attempt in range(4):
+        if not box.is_visible():
+            page.evaluate(
+                "() => window.jupyterapp.commands.execute('apputils:activate-command-palette')"
+            )
+        try:
+            box.fill(label, timeout=5_000)
+            item.click(timeout=5_000)
+            return
+        except Exception:
+            if attempt == 3:
+                raise
 
 
 def seed(n: int = 30) -> list[str]:

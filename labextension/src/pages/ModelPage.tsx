@@ -122,7 +122,7 @@ export function LineageGraph(props: { lineage: any }): JSX.Element {
     else if (n.kind === 'notebook') host.openFile(n.target);
   };
   return (
-    <svg className="jp-mlops-lineage" width={g.width} height={g.height} role="img" aria-label="lineage graph">
+    <svg className="jp-mlops-lineage" width={g.width} height={g.height} viewBox={`0 0 ${g.width} ${g.height}`} role="img" aria-label="lineage graph">
       {g.edges.map((e, i) => {
         const a = byId.get(e.from), b = byId.get(e.to);
         if (!a || !b) return null;
@@ -216,14 +216,12 @@ function ModelDetail(props: { name: string }): JSX.Element {
             {Object.keys(d.model.aliases).length === 0 && <span className="jp-mlops-dim">none</span>}
             {d.model.description && <p>{d.model.description}</p>}
           </div>
-          <div className="jp-mlops-columns2">
-            <section aria-label="Versions section"><h3>Versions</h3><Versions versions={d.versions} picked={version} onPick={setPicked} /></section>
-            <section aria-label="Lineage">
-              <h3>Lineage of version {version ?? '–'}</h3>
-              <ErrorLine error={lineage.error} />
-              {lineage.value && <LineageGraph lineage={lineage.value} />}
-            </section>
-          </div>
+          <section aria-label="Versions section"><h3>Versions</h3><Versions versions={d.versions} picked={version} onPick={setPicked} /></section>
+          <section aria-label="Lineage" className="jp-mlops-table-scroll">
+            <h3>Lineage of version {version ?? '–'}</h3>
+            <ErrorLine error={lineage.error} />
+            {lineage.value && <LineageGraph lineage={lineage.value} />}
+          </section>
           <section aria-label="Alias moves"><h3>Alias history and gates</h3><AliasHistory moves={d.moves} /></section>
           {d.monitoring && <LiveWindows monitoring={d.monitoring} />}
         </>
