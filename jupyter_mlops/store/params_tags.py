@@ -26,25 +26,37 @@ def log_params(store: Store, run_id: str, params: Mapping[str, str]) -> None:
     with store.db.session(write=True) as s:
         row, _ = load_run_row(s, run_id)
         require_running(row, "logging params")
-        existing = dict(
-            s.execute(
-                select(Param.key, Param.value).where(
-                    Param.run_id == run_id, Param.key.in_(list(params))
-                )
-            ).all()
-        )
-        for key, value in params.items():
-            if key in existing and existing[key] != value:
-                raise Conflict(
-                    f"param {key!r} of run {run_id[:8]} is already {existing[key]!r}; params are "
-                    f"immutable, so it cannot become {value!r} (log it under another key, "
-                    "or as a metric if it changes)"
-                )
-        new = [
-            {"run_id": run_id, "key": k, "value": v} for k, v in params.items() if k not in existing
-        ]
-        if new:
-            s.execute(insert(Param), new)
+        changed = add_params(s, run_id, params)
+        if changed is not None:
+            key, before, value = changed
+            raise Conflict(
+                f"param {key!r} of run {run_id[:8]} is already {before!r}; params are "
+                f"immutable, so it cannot become {value!r} (log it under another key, "
+                "or as a metric if it changes)"
+            )
+
+
+def add_params(
+    session: Session, run_id: str, params: Mapping[str, str]
+) -> tuple[str, str, str] | None:
+    """Insert the params a run does not have yet, or return ``(key, old, new)`` of a changed one.
+
+    Nothing is inserted when a param would change: the caller raises its own error.
+    """
+    existing = dict(
+        session.execute(
+            select(Param.key, Param.value).where(
+                Param.run_id == run_id, Param.key.in_(list(params))
+            )
+        ).all()
+    )
+    for key, value in params.items():
+        if key in existing and existing[key] != value:
+            return key, existing[key], value
+    new = [{"run_id": run_id, "key": k, "value": v} for k, v in params.items() if k not in existing]
+    if new:
+        session.execute(insert(Param), new)
+    return None
 
 
 def _upsert(session: Session):

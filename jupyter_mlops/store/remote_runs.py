@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..errors import Conflict, NotFound
 from .entities import MetricPoint, RunInfo, RunStatus
 from .events import record_event
+from .params_tags import add_params
 from .run_rows import load_run_row, run_info_of
 from .schema import Experiment, LatestMetric, Metric, Param, Tag
 from .schema import Run as RunRow
@@ -120,25 +121,14 @@ def write_params_tags(
     """Params (immutable: a changed value is a ``Conflict``) and tags (overwritten), at once."""
     with store.db.session(write=True) as s:
         _writable(s, run_id)
-        if params:
-            existing = dict(
-                s.execute(
-                    select(Param.key, Param.value).where(
-                        Param.run_id == run_id, Param.key.in_(list(params))
-                    )
-                ).all()
+        changed = add_params(s, run_id, params) if params else None
+        if changed is not None:
+            key, before, value = changed
+            raise Conflict(
+                f"Changing param values is not allowed. Param with key='{key}' was "
+                f"already logged with value='{before}' for run ID='{run_id}'. "
+                f"Attempted logging new value '{value}'."
             )
-            for key, value in params.items():
-                if key in existing and existing[key] != value:
-                    raise Conflict(
-                        f"Changing param values is not allowed. Param with key='{key}' was "
-                        f"already logged with value='{existing[key]}' for run ID='{run_id}'. "
-                        f"Attempted logging new value '{value}'."
-                    )
-            new = [{"run_id": run_id, "key": k, "value": v} for k, v in params.items()]
-            new = [p for p in new if p["key"] not in existing]
-            if new:
-                s.execute(insert(Param), new)
         if tags:
             _upsert_tags(s, run_id, tags)
         s.execute(update(RunRow).where(RunRow.run_id == run_id).values(heartbeat_at=time.time()))
