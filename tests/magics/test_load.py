@@ -16,7 +16,7 @@ ip.run_line_magic("load_ext", "jupyter_mlops")
 ip.run_line_magic("mlops", "help")
 loaded = [m for m in {HEAVY!r} if m in sys.modules]
 ip.run_line_magic("mlops", "snapshots")  # a data subcommand loads the data core when used
-print(json.dumps({{"after_load": loaded, "after_use": "scipy.stats" in sys.modules}}))
+print(json.dumps({{"after_load": loaded, "after_use": "jupyter_mlops.data.snapshot" in sys.modules}}))
 """
 
 
