@@ -13,9 +13,25 @@ pytestmark = pytest.mark.browser
 
 
 def open_lab(page, lab, path: str = "lab"):
+    """Open Lab and wait until its layout is restored.
+
+    Restoring can navigate the page once (the router acting on a restored
+    page's URL), which drops a pending evaluation: then wait again on the new
+    document rather than fail.
+    """
+    from playwright.sync_api import Error
+
     page.goto(lab.page_url(path))
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started")
-    page.evaluate("() => window.jupyterapp.restored")
+    for attempt in range(3):
+        try:
+            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started")
+            page.evaluate("() => window.jupyterapp.restored")
+            return
+        except Error as exc:
+            gone = "garbage collected" in str(exc) or "context was destroyed" in str(exc)
+            if not gone or attempt == 2:
+                raise
+            page.wait_for_load_state()
 
 
 def open_panel(page):
