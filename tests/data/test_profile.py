@@ -201,7 +201,11 @@ def test_profile_without_sketches_answers_like_one_with_them_and_refuses_merging
     assert np.array_equal(lean.hist_on(full.edges), full.hist_on(full.edges))
     assert (lean.mean, lean.m2, lean.min, lean.max) == (full.mean, full.m2, full.min, full.max)
     other = (-1.0, 0.0, 2.0, 5.0)  # edges of another profile: from the exact grid
-    assert np.allclose(lean.hist_on(other), full.hist_on(other), rtol=0.02, atol=5)
+    x = table["x"].to_numpy()
+    truth = np.histogram(x, bins=[-np.inf, *other, np.inf])[0]
+    # The grid's 512 exact quantiles put each count within a band (5000/512 rows) of
+    # the truth; the full profile answers from its randomised KLL sketch instead.
+    assert np.abs(lean.hist_on(other) - truth).max() <= 5000 / 512 + 1
     assert lean.hist_on(other).sum() == pytest.approx(5000)
     with pytest.raises(InvalidArgument, match="profiles"):
         merge_profiles(profile_table(table, sketches=False), profile_table(table))
