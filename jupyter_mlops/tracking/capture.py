@@ -83,16 +83,32 @@ def capture_git(cwd: str | os.PathLike | None = None) -> GitState | None:
     )
 
 
+def _name_version(dist: metadata.Distribution) -> tuple[str | None, str | None]:
+    """Name and Version from the metadata's header lines only (the email parser reads it all)."""
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    name = version = None
+    for line in text.splitlines():
+        if not line:
+            break
+        if line.startswith("Name:"):
+            name = line[5:].strip()
+        elif line.startswith("Version:"):
+            version = line[8:].strip()
+        if name and version:
+            break
+    return name, version
+
+
 @functools.cache
 def _packages() -> tuple[tuple[str, str], ...]:
     found: dict[str, str] = {}
     for dist in metadata.distributions():
         try:
-            name = dist.metadata["Name"]
+            name, version = _name_version(dist)
         except Exception:
             continue
-        if name:
-            found[name.lower()] = dist.version
+        if name and version:
+            found.setdefault(name.lower(), version)
     return tuple(sorted(found.items()))
 
 
