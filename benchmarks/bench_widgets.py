@@ -36,7 +36,8 @@ def seed(n: int, steps: int = 10) -> None:
 
     import jupyter_mlops as mlops
     from jupyter_mlops.store import get_store
-    from jupyter_mlops.store.schema import Experiment, LatestMetric, Metric, Param, Run
+    from jupyter_mlops.store.metrics import insert_metrics
+    from jupyter_mlops.store.schema import Experiment, LatestMetric, Param, Run
 
     with mlops.start_run("api-run", experiment="bench", params={"lr": 0.1, "depth": 3}) as run:
         for s in range(steps):
@@ -81,7 +82,7 @@ def seed(n: int, steps: int = 10) -> None:
                 ),
             ]
             points += [
-                dict(run_id=rid, key=k, step=s, timestamp=t, value=v * s / steps, is_nan=False)
+                (rid, k, s, t, v * s / steps)
                 for s in range(steps)
                 for k, v in (("acc", acc), ("loss", 1 - acc))
             ]
@@ -89,7 +90,7 @@ def seed(n: int, steps: int = 10) -> None:
             s.execute(insert(Run), runs)
             s.execute(insert(Param), params)
             s.execute(insert(LatestMetric), latest)
-            s.execute(insert(Metric), points)
+        insert_metrics(store, points)
         progress.update(len(runs))
     progress.close()
 

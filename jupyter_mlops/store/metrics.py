@@ -1,20 +1,30 @@
 """Metric points: the batch insert of the hot path, latest values, history.
 
+Points are stored as chunks (``schema.MetricChunk``): one row per run and key
+per write, holding the steps, timestamps and values as packed arrays in logging
+order. A write costs a few rows whatever its size; a history read unpacks the
+key's chunks in the order they were written and sorts by step then time (a
+stable sort, so equal steps and times keep their logging order: the same order
+as one row per point sorted by step, time and insertion).
+
 Public functions take the ``Store`` and open one managed session each.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
+import sys
+from array import array
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ..errors import NotFound
 from .entities import MetricPoint
 from .run_rows import resolve_run_id
-from .schema import LatestMetric, Metric
+from .schema import LatestMetric, MetricChunk
 from .schema import Run as RunRow
 
 if TYPE_CHECKING:
@@ -22,10 +32,17 @@ if TYPE_CHECKING:
 
 # A metric row as buffered by the writer: (run_id, key, step, timestamp, value).
 MetricRow = tuple[str, str, int, float, float]
+# A point of a history as unpacked: (step, timestamp, value).
+HistoryPoint = tuple[int, float, float]
 _STEP_TIME = operator.itemgetter(2, 3)
-_METRIC_COLUMNS = "(run_id, key, step, timestamp, value, is_nan)"
-# SQLite binds NaN as NULL, so the SQL itself turns a NaN into (0.0, is_nan):
-# no per-point conversion in Python on the hot path.
+_HISTORY_ORDER = operator.itemgetter(0, 1)
+_SWAP = sys.byteorder != "little"  # chunks are little-endian on every machine
+_CHUNK_INSERT = (
+    "INSERT INTO metric_chunks (run_id, key, n, min_step, max_step, step_data, time_data,"
+    " value_data) VALUES ({})".format(", ".join(["%s"] * 8))
+)
+_LATEST_COLUMNS = "(run_id, key, step, timestamp, value, is_nan)"
+# SQLite binds NaN as NULL, so the SQL itself turns a NaN into (0.0, is_nan).
 _SQLITE_VALUES = "VALUES (?1, ?2, ?3, ?4, ifnull(?5, 0.0), ?5 IS NULL)"
 _LATEST_UPSERT = (
     " ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step,"
@@ -38,19 +55,17 @@ _LATEST_UPSERT = (
 def insert_metrics(store: Store, rows: Sequence[MetricRow]) -> None:
     """Write buffered points in one transaction and move each key's latest value.
 
-    The hot path of batch logging: one ``executemany`` of constant SQL through
-    the driver (SQLAlchemy's per-row compilation costs ~10 us a point); values
-    are always bound, never formatted in.
+    The hot path of batch logging: points are grouped by run and key and packed
+    (a value that cannot be packed raises before anything is written, so
+    ``metric_batches`` can isolate it), then one ``executemany`` of constant SQL
+    through the driver writes the chunks and one the latest values.
     """
     if not rows:
         return
     run_ids = {r[0] for r in rows}
-    # Points go in in logging order (sorting them by key to group index entries
-    # cost more than it saved, bench_logging --profile). Sorted by step and time
-    # (stable, so ties keep their logging order; nearly sorted already, so
-    # linear), the last point of each key is its latest.
-    by_step = sorted(rows, key=_STEP_TIME)
-    latest = list({(r[0], r[1]): r for r in by_step}.values())
+    groups = _group(rows, len(run_ids) == 1)
+    packed = list(map(_pack, groups))
+    chunks, latest = [c for c, _ in packed], [p for _, p in packed]
     with store.db.session(write=True) as s:
         found = set(s.scalars(select(RunRow.run_id).where(RunRow.run_id.in_(run_ids))))
         missing = run_ids - found
@@ -58,14 +73,50 @@ def insert_metrics(store: Store, rows: Sequence[MetricRow]) -> None:
             raise NotFound(f"run {sorted(missing)[0]!r} does not exist")
         conn = s.connection()
         if conn.dialect.name == "sqlite":
-            values, points, last = _SQLITE_VALUES, rows, latest
+            conn.exec_driver_sql(_CHUNK_INSERT.replace("%s", "?"), chunks)
+            values = _SQLITE_VALUES
         else:
+            conn.exec_driver_sql(_CHUNK_INSERT, chunks)
             values = "VALUES (%s, %s, %s, %s, %s, %s)"
-            points, last = _with_nan_flag(rows), _with_nan_flag(latest)
-        conn.exec_driver_sql(f"INSERT INTO metrics {_METRIC_COLUMNS} {values}", points)
+            latest = _with_nan_flag(latest)
         conn.exec_driver_sql(
-            f"INSERT INTO latest_metrics {_METRIC_COLUMNS} {values}{_LATEST_UPSERT}", last
+            f"INSERT INTO latest_metrics {_LATEST_COLUMNS} {values}{_LATEST_UPSERT}", latest
         )
+
+
+def _group(rows: Iterable[MetricRow], one_run: bool) -> list[list[MetricRow]]:
+    """The rows of each (run, key), each list in logging order."""
+    groups: dict = {}
+    get = groups.get
+    if one_run:  # the usual case: a run's own buffer, grouped by key alone
+        for r in rows:
+            g = get(r[1])
+            if g is None:
+                groups[r[1]] = [r]
+            else:
+                g.append(r)
+    else:
+        for r in rows:
+            groups.setdefault(r[:2], []).append(r)
+    return list(groups.values())
+
+
+def _pack(points: list[MetricRow]) -> tuple[tuple, MetricRow]:
+    """One chunk's parameters and the key's latest point (the highest step, then the
+    latest time, then the last logged); OverflowError or TypeError for a point that
+    cannot be stored."""
+    rid, key = points[0][0], points[0][1]
+    _, _, steps, times, values = zip(*points)
+    arrays = array("q", steps), array("d", times), array("d", values)
+    if _SWAP:
+        for a in arrays:
+            a.byteswap()
+    top = max(steps)
+    last = points[-1]
+    if last[2] != top or steps.count(top) != 1:
+        last = max(reversed(points), key=_STEP_TIME)
+    chunk = (rid, key, len(steps), min(steps), top, *(a.tobytes() for a in arrays))
+    return chunk, last
 
 
 def _with_nan_flag(rows: Sequence[MetricRow]) -> list[tuple]:
@@ -75,14 +126,46 @@ def _with_nan_flag(rows: Sequence[MetricRow]) -> list[tuple]:
     ]
 
 
+def unpack(step_data: bytes, time_data: bytes, value_data: bytes) -> list[HistoryPoint]:
+    """A chunk's points in logging order."""
+    arrays = array("q"), array("d"), array("d")
+    for a, data in zip(arrays, (step_data, time_data, value_data)):
+        a.frombytes(data)
+        if _SWAP:
+            a.byteswap()
+    return list(zip(*arrays))
+
+
+def history_points(s: Session, run_id: str, key: str) -> list[HistoryPoint]:
+    """Every point of ``run_id``'s ``key`` as (step, timestamp, value), by step then time."""
+    points: list[HistoryPoint] = []
+    for chunk in s.execute(
+        select(MetricChunk.step_data, MetricChunk.time_data, MetricChunk.value_data)
+        .where(MetricChunk.run_id == run_id, MetricChunk.key == key)
+        .order_by(MetricChunk.id)
+    ):
+        points += unpack(*chunk)
+    points.sort(key=_HISTORY_ORDER)
+    return points
+
+
+def count_points(store: Store, run_id: str | None = None) -> int:
+    """How many points are stored, for one run or all."""
+    query = select(func.coalesce(func.sum(MetricChunk.n), 0))
+    if run_id is not None:
+        query = query.where(MetricChunk.run_id == run_id)
+    with store.db.session() as s:
+        return int(s.execute(query).scalar_one())
+
+
 def last_steps(store: Store, run_id: str) -> dict[str, int]:
     """The highest step logged so far per key (to continue a run's step counters)."""
     with store.db.session() as s:
         return dict(
             s.execute(
-                select(Metric.key, func.max(Metric.step))
-                .where(Metric.run_id == run_id)
-                .group_by(Metric.key)
+                select(MetricChunk.key, func.max(MetricChunk.max_step))
+                .where(MetricChunk.run_id == run_id)
+                .group_by(MetricChunk.key)
             ).all()
         )
 
@@ -90,12 +173,8 @@ def last_steps(store: Store, run_id: str) -> dict[str, int]:
 def metric_history(store: Store, run_id: str, key: str) -> list[MetricPoint]:
     with store.db.session() as s:
         run_id = resolve_run_id(s, run_id)
-        rows = s.execute(
-            select(Metric.key, Metric.value, Metric.is_nan, Metric.step, Metric.timestamp)
-            .where(Metric.run_id == run_id, Metric.key == key)
-            .order_by(Metric.step, Metric.timestamp, Metric.id)
-        ).all()
-    return [MetricPoint(k, float("nan") if n else v, st, ts) for k, v, n, st, ts in rows]
+        points = history_points(s, run_id, key)
+    return [MetricPoint(key, v, st, ts) for st, ts, v in points]
 
 
 def metric_keys(store: Store, run_id: str) -> list[str]:

@@ -21,9 +21,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..errors import Conflict, NotFound
 from .entities import MetricPoint, RunInfo, RunStatus
 from .events import record_event
+from .metrics import history_points
 from .params_tags import add_params
 from .run_rows import load_run_row, run_info_of
-from .schema import Experiment, LatestMetric, Metric, Param, Tag
+from .schema import Experiment, LatestMetric, Param, Tag
 from .schema import Run as RunRow
 from .schema_data import RunInput, Snapshot
 from .search import page_of_ids
@@ -165,14 +166,8 @@ def metric_page(store: Store, run_id: str, key: str, limit: int, offset: int) ->
     with store.db.session() as s:
         if s.get(RunRow, run_id) is None:
             raise NotFound(f"run {run_id!r} does not exist")
-        rows = s.execute(
-            select(Metric.key, Metric.value, Metric.is_nan, Metric.step, Metric.timestamp)
-            .where(Metric.run_id == run_id, Metric.key == key)
-            .order_by(Metric.step, Metric.timestamp, Metric.id)
-            .offset(offset)
-            .limit(limit)
-        ).all()
-    return [MetricPoint(k, float("nan") if n else v, st, ts) for k, v, n, st, ts in rows]
+        page = history_points(s, run_id, key)[offset : offset + limit]
+    return [MetricPoint(key, v, st, ts) for st, ts, v in page]
 
 
 def run_details(store: Store, run_ids: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 
 import jupyter_mlops as mlops
 from jupyter_mlops import store as store_pkg
 from jupyter_mlops.cli import main
+from jupyter_mlops.store import metrics as metric_store
 from jupyter_mlops.store import spill
-from jupyter_mlops.store.schema import Metric
 from jupyter_mlops.tracking import run as run_mod
 
 
@@ -32,10 +32,7 @@ def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _points(store, run_id: str) -> int:
-    with store.db.session() as s:
-        return s.execute(
-            select(func.count()).select_from(Metric).where(Metric.run_id == run_id)
-        ).scalar()
+    return metric_store.count_points(store, run_id)
 
 
 def _reopen():
@@ -50,7 +47,7 @@ def _refuse_metric_inserts(store) -> None:
     """The database answers as SQLite does on a full disk, for metric rows only."""
 
     def refuse(conn, cursor, statement, params, context, executemany):
-        if statement.startswith("INSERT INTO metrics"):
+        if statement.startswith("INSERT INTO metric_chunks"):
             raise sqlite3.OperationalError("database or disk is full")
 
     event.listen(store.db.engine, "before_cursor_execute", refuse)

@@ -11,21 +11,16 @@ import textwrap
 import time
 
 import pytest
-from sqlalchemy import func, select
 
 import jupyter_mlops as mlops
 from jupyter_mlops.store import metrics as metric_store
 from jupyter_mlops.store import runs as run_store
-from jupyter_mlops.store.schema import Metric
 from jupyter_mlops.tracking import run as run_mod
 from tests.conftest import run_python, wait_for
 
 
 def _stored_points(store, run_id: str) -> int:
-    with store.db.session() as s:
-        return s.execute(
-            select(func.count()).select_from(Metric).where(Metric.run_id == run_id)
-        ).scalar()
+    return metric_store.count_points(store, run_id)
 
 
 def test_points_are_buffered_then_written_in_batches(store, monkeypatch):
