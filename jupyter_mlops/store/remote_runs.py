@@ -166,7 +166,7 @@ def metric_page(store: Store, run_id: str, key: str, limit: int, offset: int) ->
     with store.db.session() as s:
         if s.get(RunRow, run_id) is None:
             raise NotFound(f"run {run_id!r} does not exist")
-        page = history_points(s, run_id, key)[offset : offset + limit]
+        page = history_points(s, run_id, key, offset, offset + limit)
     return [MetricPoint(key, v, st, ts) for st, ts, v in page]
 
 

@@ -79,6 +79,8 @@ def test_a_batch_is_one_row_per_key_however_many_points(any_store, monkeypatch):
     assert [p.value for p in metric_store.metric_history(any_store, run.id, "m3")] == [
         3.0 * s for s in range(300)
     ]
+    page = remote.metric_history(run.id, "m3", limit=5, offset=100)
+    assert [(p.step, p.value) for p in page] == [(s, 3.0 * s) for s in range(100, 105)]
 
 
 def test_points_of_several_runs_in_one_write_go_to_their_runs(any_store):
