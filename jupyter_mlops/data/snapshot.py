@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -196,6 +197,20 @@ def load_snapshot(
     with get_store().blobs.open(info.data_digest) as f:
         table = pq.read_table(f, columns=columns)
     return table if as_arrow else table.to_pandas()
+
+
+def snapshot_batches(
+    ref: SnapshotRef, columns: list[str] | None = None
+) -> Iterator[pa.RecordBatch]:
+    """The data of a snapshot as record batches, in its row order, without holding all of it."""
+    info = get_snapshot(ref)
+    if info.storage == "reference":
+        from .dataset_snapshot import referenced_dataset
+
+        yield from referenced_dataset(info).batches(columns)
+        return
+    with get_store().blobs.open(info.data_digest) as f:
+        yield from pq.ParquetFile(f).iter_batches(columns=columns)
 
 
 _profile_cache: dict[str, TableProfile] = {}

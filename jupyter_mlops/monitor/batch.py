@@ -18,13 +18,14 @@ and sha256, not copied into the store).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,9 @@ import pyarrow as pa
 
 from ..errors import InvalidArgument
 from ..registry.signature import Signature
-from ..registry.uri import parse_ref
-from .log import PredictionIds, write_window
+from .batch_scoring import ScoringModel, resolve_model, scored_chunks
+from .batch_windows import BatchWindows
+from .log import PredictionIds
 
 EXPERIMENT = "batch-predict"
 DEFAULT_CHUNK_ROWS = 100_000
@@ -164,41 +166,40 @@ def _rechunk(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]
         yield pa.Table.from_batches(held)
 
 
-# -- the model ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Model:
-    name: str
-    version: int
-    alias: str | None
-    signature: Signature
-    obj: Any = None
-
-    @property
-    def order(self) -> list[str]:
-        fitted = getattr(self.obj, "feature_names_in_", None)
-        if fitted is not None and set(map(str, fitted)) <= set(self.signature.columns or fitted):
-            return [str(n) for n in fitted]
-        return self.signature.columns
-
-    def score(self, chunk: pa.Table) -> pa.Array:
-        import numpy as np
-
-        order = self.order
-        frame = (chunk.select(order) if order else chunk).to_pandas()
-        x = frame if self.signature.named else frame.to_numpy()
-        return pa.array(np.asarray(self.obj.predict(x)))
-
-
-def _resolve(model: str) -> _Model:
-    from ..registry.models import get_model_version
-
-    ref = parse_ref(model)
-    info = get_model_version(model)
-    alias = ref.alias if ref.version is None and ref.alias != "latest" else None
-    return _Model(info.name, info.version, alias, Signature.from_dict(info.signature))
-
-
 # -- the output -----------------------------------------------------------------------
+class _HashingFile(io.RawIOBase):
+    """A binary file that hashes what is written through it (no second read for the digest)."""
+
+    def __init__(self, f: Any) -> None:
+        self._f, self.digest = f, hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.digest.update(data)
+        return self._f.write(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._f.close()
+        super().close()
+
+
+def _parquet_writer(sink: Any, schema: pa.Schema) -> Any:
+    """Floats plain and ids without a dictionary: neither compresses, both cost write time."""
+    import pyarrow.parquet as pq
+
+    plain = {f.name for f in schema if pa.types.is_floating(f.type)}
+    unique = plain | {"prediction_id"}
+    return pq.ParquetWriter(
+        sink,
+        schema,
+        compression={n: "NONE" if n in plain else "SNAPPY" for n in schema.names},
+        use_dictionary=[n for n in schema.names if n not in unique] or False,
+    )
+
+
 class _Output:
     """Chunks into a temporary file beside ``path``, renamed into place by ``commit``."""
 
@@ -207,7 +208,9 @@ class _Output:
         self.fmt = file_format(path, "output") if path is not None else None
         self.tables: list[pa.Table] = []
         self._writer: Any = None
+        self._file: _HashingFile | None = None
         self._tmp: str | None = None
+        self.sha256: str | None = None  # of the file written, known once committed
 
     def open(self) -> None:
         if self.path is None:
@@ -223,14 +226,13 @@ class _Output:
             self.tables.append(table)
             return
         if self._writer is None:
+            self._file = _HashingFile(open(self._tmp, "wb"))  # noqa: SIM115 (closed by commit/abort)
             if self.fmt == "parquet":
-                import pyarrow.parquet as pq
-
-                self._writer = pq.ParquetWriter(self._tmp, table.schema)
+                self._writer = _parquet_writer(self._file, table.schema)
             else:
                 import pyarrow.csv as pcsv
 
-                self._writer = pcsv.CSVWriter(self._tmp, table.schema)
+                self._writer = pcsv.CSVWriter(self._file, table.schema)
         self._writer.write_table(table)
 
     def commit(self) -> None:
@@ -238,6 +240,8 @@ class _Output:
             return
         if self._writer is not None:
             self._writer.close()
+            self._file.close()
+            self.sha256 = self._file.digest.hexdigest()
         os.replace(self._tmp, self.path)
         self._tmp = None
 
@@ -245,54 +249,11 @@ class _Output:
         if self._writer is not None:
             try:
                 self._writer.close()
+                self._file.close()
             except Exception:  # the file is removed anyway
                 pass
         if self._tmp is not None and os.path.exists(self._tmp):
             os.remove(self._tmp)
-
-
-# -- the inference log ----------------------------------------------------------------
-class _Windows:
-    """Each chunk becomes one window of source ``batch``, written while the next is scored."""
-
-    def __init__(self, model: _Model, enabled: bool) -> None:
-        from ..store import get_store
-
-        self.model, self.enabled = model, enabled
-        self.store = get_store() if enabled else None
-        self.ids: list[str] = []
-        self._pool = (
-            ThreadPoolExecutor(1, thread_name_prefix="mlops-batch-log") if enabled else None
-        )
-        self._pending: Future | None = None
-
-    def add(self, chunk: pa.Table, predictions: pa.Array, ids: list[str], opened: float) -> None:
-        if not self.enabled:
-            return
-        columns = self.model.signature.columns or [c for c in chunk.column_names]
-        stamp = time.time()
-        table = chunk.select(columns).append_column("prediction", predictions)
-        table = table.append_column("prediction_id", pa.array(ids, pa.string()))
-        table = table.append_column("timestamp", pa.array([stamp] * len(ids), pa.float64()))
-        self.wait()  # at most one window being written: memory stays bounded
-        self._pending = self._pool.submit(self._write, table, ids, opened, stamp)
-
-    def _write(self, table: pa.Table, ids: list[str], opened: float, closed: float) -> None:
-        m = self.model
-        window = write_window(
-            self.store, m.name, table, ids, version=m.version, alias=m.alias, source="batch",
-            opened_at=opened, closed_at=closed,
-        )  # fmt: skip
-        self.ids.append(window.id)
-
-    def wait(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            pending.result()
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
 
 
 # -- scoring --------------------------------------------------------------------------
@@ -304,9 +265,9 @@ def _check_chunk_rows(chunk_rows: Any) -> int:
 
 def _stream(
     source: _Input,
-    model: _Model,
+    model: ScoringModel,
     out: _Output,
-    windows: _Windows,
+    windows: BatchWindows | None,
     chunk_rows: int,
     id_column: str | None,
     progress: bool,
@@ -318,18 +279,19 @@ def _stream(
     rows = chunks = 0
     bar = tqdm(total=source.n_rows, unit="rows", desc=f"predict {model.name}", disable=not progress)
     try:
-        for chunk in _rechunk(_read(source), chunk_rows):
-            opened = time.time()
-            predictions = model.score(chunk)
-            ids = ids_source.take(chunk.num_rows)
+        for chunk, predictions, opened in scored_chunks(model, _rechunk(_read(source), chunk_rows)):
+            start = ids_source.take_range(chunk.num_rows)
+            ids = ids_source.array(start, chunk.num_rows)
             kept = chunk.select([id_column]) if id_column is not None else chunk
             kept = kept.append_column("prediction", predictions)
-            out.write(kept.append_column("prediction_id", pa.array(ids, pa.string())))
-            windows.add(chunk, predictions, ids, opened)
+            out.write(kept.append_column("prediction_id", ids))
+            if windows is not None:
+                windows.add(chunk, predictions, ids, (ids_source.prefix, start, opened))
             rows += chunk.num_rows
             chunks += 1
             bar.update(chunk.num_rows)
-        windows.wait()
+        if windows is not None:
+            windows.wait()
     finally:
         bar.close()
     return rows, chunks
@@ -371,7 +333,7 @@ def predict(
     if output is None and isinstance(data, (str, os.PathLike)):
         raise InvalidArgument("output", "an output path (.parquet or .csv) for a file input", None)
     out = _Output(output)
-    resolved = _resolve(model)
+    resolved = resolve_model(model)
     source = _open_input(data, chunk_rows)
     check_schema(resolved.signature, source.schema, id_column)
     if source.n_rows == 0:
@@ -379,7 +341,9 @@ def predict(
     from ..registry.models import load_model
 
     obj = load_model(f"{resolved.name}/{resolved.version}", trusted=trusted)
-    resolved = _Model(resolved.name, resolved.version, resolved.alias, resolved.signature, obj)
+    resolved = ScoringModel(
+        resolved.name, resolved.version, resolved.alias, resolved.signature, obj
+    )
     show = sys.stderr.isatty() if progress is None else bool(progress)
     result = _run(model, resolved, source, out, chunk_rows, id_column, log, show, started)
     if output is not None:
@@ -391,7 +355,7 @@ def predict(
 
 def _run(
     ref: str,
-    model: _Model,
+    model: ScoringModel,
     source: _Input,
     out: _Output,
     chunk_rows: int,
@@ -408,7 +372,8 @@ def _run(
     with start_run(f"predict {model.name}", experiment=EXPERIMENT, params=params) as run:
         data = source.path if source.path is not None else source.frame
         big = source.path is not None and os.path.getsize(source.path) > INPUT_COPY_LIMIT
-        windows = _Windows(model, log)
+        columns = model.signature.columns or list(source.schema.names)
+        windows = BatchWindows(model.name, model.version, model.alias, columns) if log else None
         out.open()
         # The snapshot reads the input on its own, beside the scoring (pyarrow releases the GIL).
         with ThreadPoolExecutor(1, thread_name_prefix="mlops-batch-snapshot") as pool:
@@ -417,23 +382,23 @@ def _run(
             try:
                 rows, chunks = _stream(source, model, out, windows, chunk_rows, id_column, progress)
                 snap = snapping.result()
+                window_ids = windows.commit(snap.id) if windows is not None else []
                 out.commit()
             except BaseException:
                 out.abort()
                 raise
             finally:
-                windows.close()
-        run.log_params({"rows": rows, "chunks": chunks, "windows": len(windows.ids)})
+                if windows is not None:
+                    windows.close()
+        run.log_params({"rows": rows, "chunks": chunks, "windows": len(window_ids)})
         _log_output(run, out, rows)
     return BatchPrediction(run.id, model.name, model.version, rows, chunks, out.path, snap.ref,
-                           tuple(windows.ids), time.perf_counter() - started)  # fmt: skip
+                           tuple(window_ids), time.perf_counter() - started)  # fmt: skip
 
 
 def _log_output(run: Any, out: _Output, rows: int) -> None:
     """The output file as an artifact, or above ``OUTPUT_COPY_LIMIT`` its path, size and digest."""
     if out.path is None:
-        import io
-
         import pyarrow.parquet as pq
 
         buf = io.BytesIO()
@@ -446,11 +411,7 @@ def _log_output(run: Any, out: _Output, rows: int) -> None:
     if size <= OUTPUT_COPY_LIMIT:
         run.log_artifact(out.path, name)
         return
-    digest = hashlib.sha256()
-    with open(out.path, "rb") as f:
-        for block in iter(lambda: f.read(2**20), b""):
-            digest.update(block)
-    ref = {"path": os.path.abspath(out.path), "bytes": size, "sha256": digest.hexdigest(),
+    ref = {"path": os.path.abspath(out.path), "bytes": size, "sha256": out.sha256,
            "rows": rows, "format": out.fmt}  # fmt: skip
     run.log_artifact(json.dumps(ref, indent=1).encode(), f"{name}.ref.json")
 

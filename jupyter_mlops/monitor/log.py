@@ -40,19 +40,45 @@ _ARROW_TYPES = {"double": "float64", "long": "int64", "boolean": "bool", "string
 
 
 class PredictionIds:
-    """Ids unique across processes and sortable within one: a per-process prefix and a counter."""
+    """Ids unique across processes and sortable within one: a per-process prefix and a counter.
+
+    The counter is 12 hex digits (``store.prediction_ids`` stores a window's ids
+    as ranges of it).
+    """
 
     def __init__(self) -> None:
-        self._prefix = f"{int(time.time() * 1000):011x}{secrets.token_hex(4)}"
+        self.prefix = f"{int(time.time() * 1000):011x}{secrets.token_hex(4)}"
         self._next = 0
         self._lock = threading.Lock()
 
-    def take(self, n: int) -> list[str]:
+    def take_range(self, n: int) -> int:
+        """Reserve ``n`` consecutive counters; the first is returned."""
         with self._lock:
             start = self._next
             self._next += n
-        prefix = self._prefix
+        return start
+
+    def take(self, n: int) -> list[str]:
+        start, prefix = self.take_range(n), self.prefix
         return [f"{prefix}{i:012x}" for i in range(start, start + n)]
+
+    def array(self, start: int, n: int) -> Any:
+        """The ids of counters [start, start + n) as a pyarrow string array, built without a loop."""
+        import numpy as np
+        import pyarrow as pa
+
+        digits = np.frombuffer(b"0123456789abcdef", np.uint8)
+        counters = np.arange(start, start + n, dtype=np.uint64)
+        shifts = np.arange(44, -1, -4, dtype=np.uint64)
+        head = self.prefix.encode()
+        width = len(head) + 12
+        data = np.empty((n, width), np.uint8)
+        data[:, : len(head)] = np.frombuffer(head, np.uint8)
+        data[:, len(head) :] = digits[(counters[:, None] >> shifts) & np.uint64(15)]
+        offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
+        return pa.Array.from_buffers(
+            pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+        )
 
 
 @dataclass(frozen=True)
@@ -308,7 +334,7 @@ class InferenceLog:
 
         schema = self._schemas.get(items[0].version) or _Schema([], {}, None)
         inputs = schema.columns or list(dict.fromkeys(c for it in items for c in it.columns))
-        prediction, pid, stamp = _free_names(inputs, ("prediction", "prediction_id", "timestamp"))
+        prediction, pid, stamp = free_names(inputs, ("prediction", "prediction_id", "timestamp"))
         arrays: dict[str, Any] = {}
         for c in inputs:
             values = [v for it in items for v in it.columns.get(c, [None] * len(it.ids))]
@@ -345,7 +371,7 @@ def write_window(
     from ..data.profile import profile_table
 
     profile = profile_table(table.select(profiled))
-    data_ref = store.blobs.put_bytes(_parquet(table))
+    data_ref = store.blobs.put_bytes(parquet_bytes(table))
     profile_ref = store.blobs.put_bytes(profile.to_bytes())
     window = monitor_store.WindowInfo(
         id=f"{time.time_ns():016x}{secrets.token_hex(8)}",  # sorts by when written
@@ -385,7 +411,7 @@ def _slice(item: _Item, start: int, stop: int) -> _Item:
     )
 
 
-def _free_names(taken: Sequence[str], wanted: Sequence[str]) -> list[str]:
+def free_names(taken: Sequence[str], wanted: Sequence[str]) -> list[str]:
     """The log's own column names, with ``_`` appended while an input column has the name."""
     used, out = set(taken), []
     for name in wanted:
@@ -411,19 +437,22 @@ def _array(values: list, signature_type: str | None) -> Any:
         return pa.array([None if v is None else str(v) for v in values], pa.string())
 
 
-def _parquet(table: Any) -> bytes:
+def parquet_bytes(table: Any) -> bytes:
+    """A window's rows (..., prediction, id, timestamp) as Parquet."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     # Continuous floats gain nothing from dictionaries or snappy (8x the write time
-    # for no size), as snapshots write them; the timestamp (last) repeats per request.
+    # for no size), as snapshots write them; ids are unique (no dictionary); the
+    # timestamp (last) repeats per request.
     names = table.column_names
     plain = {f.name for f in list(table.schema)[:-1] if pa.types.is_floating(f.type)}
+    plain.add(names[-2])
     buf = io.BytesIO()
     pq.write_table(
         table,
         buf,
-        compression={n: "NONE" if n in plain else "SNAPPY" for n in names},
+        compression={n: "NONE" if n in plain and n != names[-2] else "SNAPPY" for n in names},
         use_dictionary=[n for n in names if n not in plain] or False,
     )
     return buf.getvalue()

@@ -14,6 +14,7 @@ from ..store.monitoring import WindowInfo
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
     from ..data.profile import TableProfile
 
@@ -65,25 +66,56 @@ def get_window(window_id: str) -> WindowInfo:
     return monitor_store.get_window(get_store(), window_id)
 
 
-def load_window(window_id: str | WindowInfo, *, labels: bool = False) -> pd.DataFrame:
-    """The window's rows as a DataFrame; ``labels=True`` adds a ``label`` column (None when unknown)."""
-    import pyarrow.parquet as pq
+def load_window(
+    window_id: str | WindowInfo, *, labels: bool = False, inputs: bool = True
+) -> pd.DataFrame:
+    """The window's rows (inputs, prediction, id, timestamp) as a DataFrame.
 
+    ``labels=True`` adds a ``label`` column (None when unknown); ``inputs=False``
+    leaves the input columns out, reading only the log's own. A batch window's
+    inputs are read from its rows of the input snapshot.
+    """
     info = window_id if isinstance(window_id, WindowInfo) else get_window(window_id)
     store = get_store()
-    frame = pq.read_table(io.BytesIO(store.blobs.get_bytes(info.data_digest))).to_pandas()
+    table = _own_rows(store.blobs.get_bytes(info.data_digest), inputs and not info.rows_snapshot)
+    if inputs and info.rows_snapshot is not None:
+        rows = _snapshot_rows(info.rows_snapshot, info.rows_offset or 0, info.n_rows,
+                              list(info.columns[:-1]))  # fmt: skip
+        for name, column in zip(reversed(rows.column_names), reversed(rows.columns)):
+            table = table.add_column(0, name, column)
+    frame = table.to_pandas()
     if labels:
-        known = monitor_store.window_labels(store, info.id)
-        id_column = _id_column(frame, info)
         import pandas as pd
 
-        frame["label"] = pd.Series([known.get(i) for i in frame[id_column]], dtype=object)
+        known = monitor_store.window_labels(store, info.id)
+        ids = frame[frame.columns[-2]]  # the id column precedes the timestamp
+        frame["label"] = pd.Series([known.get(i) for i in ids], dtype=object)
     return frame
 
 
-def _id_column(frame: pd.DataFrame, info: WindowInfo) -> str:
-    # The id column follows the profiled columns (inputs, prediction), then the timestamp.
-    return str(frame.columns[len(info.columns)])
+def _own_rows(data: bytes, everything: bool) -> pa.Table:
+    """The window blob's columns: all of them, or its last three (prediction, id, timestamp)."""
+    import pyarrow.parquet as pq
+
+    f = pq.ParquetFile(io.BytesIO(data))
+    return f.read(columns=None if everything else f.schema_arrow.names[-3:])
+
+
+def _snapshot_rows(snapshot_id: int, offset: int, n: int, columns: list[str]) -> pa.Table:
+    """Rows [offset, offset + n) of a snapshot, streamed: no more than that is held."""
+    import pyarrow as pa
+
+    from ..data.snapshot import get_snapshot, snapshot_batches
+
+    kept, seen = [], 0
+    for batch in snapshot_batches(get_snapshot(snapshot_id), columns):
+        end = seen + batch.num_rows
+        if end > offset:
+            kept.append(batch.slice(max(offset - seen, 0), offset + n - max(seen, offset)))
+        seen = end
+        if seen >= offset + n:
+            break
+    return pa.Table.from_batches(kept, schema=kept[0].schema if kept else None)
 
 
 def window_profile(window_id: str | WindowInfo) -> TableProfile:

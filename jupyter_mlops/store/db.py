@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -283,11 +283,40 @@ class Database:
                 f"({head}): open it once where it is writable to upgrade it"
             )
         with self.errors(), self._migration_lock():
-            with self.engine.begin() as conn:
+            with self.migration_connection() as conn:
                 if MigrationContext.configure(conn).get_current_revision() == head:
                     return
                 log.info("upgrading store schema at %s to %s", self.engine.url, head)
                 command.upgrade(self._alembic_config(conn), "head")
+
+    @contextlib.contextmanager
+    def migration_connection(self) -> Iterator[Connection]:
+        """A connection in one transaction for Alembic; on SQLite with foreign keys off.
+
+        SQLite's batch migrations copy a table and drop the old one; with foreign
+        keys on, that drop deletes every row of the tables that reference it with
+        ON DELETE CASCADE (labels with their window, checks with their monitor).
+        The keys are checked before the commit instead.
+        """
+        with self.engine.connect() as conn:
+            if not self.is_sqlite:
+                with conn.begin():
+                    yield conn
+                return
+            raw = conn.connection.driver_connection
+            raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                conn.info["write"] = True
+                with conn.begin():
+                    yield conn
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StoreError(
+                            f"a schema migration left {len(broken)} row(s) whose foreign key "
+                            f"points nowhere (first: {tuple(broken[0])}); nothing was changed"
+                        )
+            finally:
+                raw.execute("PRAGMA foreign_keys=ON")
 
     @contextlib.contextmanager
     def _migration_lock(self) -> Iterator[None]:

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound
 from .identity import current_user
-from .schema_monitor import InferenceLabel, InferencePrediction, InferenceWindow
+from .prediction_ids import IdRanges, insert_ranges, known_ids, ranges_of
+from .schema_monitor import InferenceLabel, InferenceWindow
 
 if TYPE_CHECKING:
     from . import Store
@@ -43,6 +44,8 @@ class WindowInfo:
     profile_digest: str
     columns: tuple[str, ...]
     n_labels: int = 0
+    rows_snapshot: int | None = None  # a batch window's inputs are rows of this snapshot
+    rows_offset: int | None = None
 
 
 @dataclass(frozen=True)
@@ -70,35 +73,51 @@ def _info(row: InferenceWindow, n_labels: int = 0) -> WindowInfo:
         row.profile_digest,
         tuple(row.columns or ()),
         n_labels,
+        row.rows_snapshot,
+        row.rows_offset,
     )
 
 
-def write_window(store: Store, window: WindowInfo, prediction_ids: Sequence[str]) -> None:
+def write_window(
+    store: Store, window: WindowInfo, prediction_ids: Sequence[str] | IdRanges
+) -> None:
     """Insert a closed window and the ids of its rows, all in one transaction."""
+    write_windows(store, [(window, prediction_ids)])
+
+
+def write_windows(
+    store: Store, windows: Sequence[tuple[WindowInfo, Sequence[str] | IdRanges]]
+) -> None:
+    """Insert windows with their ids in one transaction: all of them or none.
+
+    Conflict when an id is already logged (ids are unique by construction; a
+    clash means a caller reused them).
+    """
     with store.db.session(write=True) as s:
-        s.add(
-            InferenceWindow(
-                id=window.id,
-                model=window.model,
-                version=window.version,
-                alias=window.alias,
-                source=window.source,
-                opened_at=window.opened_at,
-                closed_at=window.closed_at,
-                n_rows=window.n_rows,
-                n_dropped=window.n_dropped,
-                sample_rate=window.sample_rate,
-                data_digest=window.data_digest,
-                profile_digest=window.profile_digest,
-                columns=list(window.columns),
-            )
-        )
-        s.flush()
-        if prediction_ids:  # a Core executemany: the ORM's bulk insert costs 60% more per id
-            s.connection().execute(
-                insert(InferencePrediction.__table__),
-                [{"prediction_id": p, "window_id": window.id} for p in prediction_ids],
-            )
+        for window, ids in windows:
+            s.add(_row(window))
+            s.flush()
+            insert_ranges(s, window.id, ids if isinstance(ids, IdRanges) else ranges_of(ids))
+
+
+def _row(window: WindowInfo) -> InferenceWindow:
+    return InferenceWindow(
+        id=window.id,
+        model=window.model,
+        version=window.version,
+        alias=window.alias,
+        source=window.source,
+        opened_at=window.opened_at,
+        closed_at=window.closed_at,
+        n_rows=window.n_rows,
+        n_dropped=window.n_dropped,
+        sample_rate=window.sample_rate,
+        data_digest=window.data_digest,
+        profile_digest=window.profile_digest,
+        columns=list(window.columns),
+        rows_snapshot=window.rows_snapshot,
+        rows_offset=window.rows_offset,
+    )
 
 
 def _label_counts(s: Session, window_ids: Sequence[str]) -> dict[str, int]:
@@ -160,20 +179,6 @@ def window_labels(store: Store, window_id: str) -> dict[str, Any]:
         return {p: label for p, label in s.execute(q)}
 
 
-def _known(s: Session, model: str, ids: Sequence[str]) -> dict[str, str]:
-    """``prediction_id -> window_id`` for the ids that are predictions of ``model``."""
-    found: dict[str, str] = {}
-    for start in range(0, len(ids), _IN_CHUNK):
-        chunk = list(ids[start : start + _IN_CHUNK])
-        q = (
-            select(InferencePrediction.prediction_id, InferencePrediction.window_id)
-            .join(InferenceWindow, InferenceWindow.id == InferencePrediction.window_id)
-            .where(InferencePrediction.prediction_id.in_(chunk), InferenceWindow.model == model)
-        )
-        found.update({p: w for p, w in s.execute(q)})
-    return found
-
-
 def _labelled(s: Session, ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(ids), _IN_CHUNK):
@@ -204,7 +209,7 @@ def add_labels(
     """All labels or none: refused when any id is unknown, or already labelled without replace."""
     now, user = time.time(), current_user()
     with store.db.session(write=True) as s:
-        known = _known(s, model, ids)
+        known = known_ids(s, model, ids)
         if len(known) != len(ids):
             raise UnknownPredictions(model, [i for i in ids if i not in known], len(ids))
         existing = _labelled(s, ids)

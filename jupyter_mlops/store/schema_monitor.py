@@ -1,4 +1,4 @@
-"""Monitoring tables: windows of the inference log, the predictions each holds, late labels."""
+"""Monitoring tables: windows of the inference log, the prediction ids each holds, late labels."""
 
 from __future__ import annotations
 
@@ -32,27 +32,36 @@ class InferenceWindow(Base):
     data_digest: Mapped[str] = mapped_column(String(64))
     profile_digest: Mapped[str] = mapped_column(String(64))
     columns: Mapped[list] = mapped_column(JSON, default=list)
+    # A batch window's input rows are rows [rows_offset, rows_offset + n_rows) of the
+    # input snapshot; its own blob then holds only the prediction, id and timestamp.
+    rows_snapshot: Mapped[int | None] = mapped_column(
+        ForeignKey("snapshots.id", ondelete="RESTRICT"), nullable=True
+    )
+    rows_offset: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     __table_args__ = (Index("ix_inference_windows_model_closed", "model", "closed_at"),)
 
 
-class InferencePrediction(Base):
-    """Which window holds a prediction id: what labels are joined through."""
+class InferenceIdRange(Base):
+    """Ids ``prefix + counter`` for counters in [start, stop) are predictions of one window.
 
-    __tablename__ = "inference_predictions"
-    prediction_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    What labels are joined through (see ``store.prediction_ids``).
+    """
+
+    __tablename__ = "inference_id_ranges"
+    prefix: Mapped[str] = mapped_column(String(32), primary_key=True)
+    start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    stop: Mapped[int] = mapped_column(BigInteger)
     window_id: Mapped[str] = mapped_column(ForeignKey("inference_windows.id", ondelete="CASCADE"))
 
-    __table_args__ = (Index("ix_inference_predictions_window", "window_id"),)
+    __table_args__ = (Index("ix_inference_id_ranges_window", "window_id"),)
 
 
 class InferenceLabel(Base):
     """The true outcome of one prediction, known later (one per prediction id)."""
 
     __tablename__ = "inference_labels"
-    prediction_id: Mapped[str] = mapped_column(
-        ForeignKey("inference_predictions.prediction_id", ondelete="CASCADE"), primary_key=True
-    )
+    prediction_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     window_id: Mapped[str] = mapped_column(ForeignKey("inference_windows.id", ondelete="CASCADE"))
     label: Mapped[Any] = mapped_column(JSON)
     created_at: Mapped[float] = mapped_column(Float)

@@ -12,7 +12,7 @@ import pytest
 
 import jupyter_mlops as mlops
 from jupyter_mlops.errors import InvalidArgument
-from jupyter_mlops.monitor import batch
+from jupyter_mlops.monitor import batch, batch_scoring
 
 
 def _frame(n: int, seed: int = 3) -> pd.DataFrame:
@@ -58,19 +58,19 @@ def test_chunks_are_bounded_and_give_the_same_output(regressor, tmp_path):
     df = _frame(10_000)
     df.to_parquet(tmp_path / "in.parquet", row_group_size=3_333)
     seen = []
-    real = batch._Model.score
+    real = batch_scoring.ScoringModel.score
 
     def spy(self, chunk):
         seen.append(chunk.num_rows)
         return real(self, chunk)
 
-    batch._Model.score = spy
+    batch_scoring.ScoringModel.score = spy
     try:
         res = mlops.predict(
             "reg/1", tmp_path / "in.parquet", tmp_path / "a.parquet", chunk_rows=1000
         )
     finally:
-        batch._Model.score = real
+        batch_scoring.ScoringModel.score = real
     mlops.predict("reg/1", tmp_path / "in.parquet", tmp_path / "b.parquet", chunk_rows=100_000)
     assert seen == [1000] * 10 and res.chunks == 10
     a, b = pd.read_parquet(tmp_path / "a.parquet"), pd.read_parquet(tmp_path / "b.parquet")
@@ -213,3 +213,41 @@ def test_batch_windows_and_labels_on_sqlite_and_postgresql(any_store, tmp_path):
         mlops.log_labels("reg", out.prediction_id.tolist(), out.prediction.tolist()).added == 1_200
     )
     assert sum(w.n_labels for w in mlops.list_windows("reg")) == 1_200 and res.rows == 1_200
+
+
+@pytest.mark.parametrize("limit", [batch.INPUT_COPY_LIMIT, 10], ids=["copy", "reference"])
+def test_a_batch_window_reads_its_inputs_from_the_input_snapshot(
+    regressor, tmp_path, monkeypatch, limit
+):
+    monkeypatch.setattr(batch, "INPUT_COPY_LIMIT", limit)
+    df = _frame(2_500).assign(other=np.arange(2_500.0))
+    df.to_parquet(tmp_path / "in.parquet", row_group_size=700)
+    res = mlops.predict("reg@production", tmp_path / "in.parquet", tmp_path / "out.parquet",
+                        chunk_rows=1000)  # fmt: skip
+    out = pd.read_parquet(tmp_path / "out.parquet")
+    second = mlops.list_windows("reg", source="batch")[1]
+    own = pq.read_schema(mlops.get_store().blobs.open(second.data_digest))
+    assert own.names == ["prediction", "prediction_id", "timestamp"]  # no copy of the inputs
+    rows = mlops.load_window(second)
+    assert list(rows.columns) == ["x0", "x1", "prediction", "prediction_id", "timestamp"]
+    pd.testing.assert_frame_equal(
+        rows[["x0", "x1", "prediction", "prediction_id"]],
+        out.iloc[1000:2000][["x0", "x1", "prediction", "prediction_id"]].reset_index(drop=True),
+    )
+    assert mlops.snapshots_of_run(res.run_id)[0].storage == ("copy" if limit > 10 else "reference")
+    assert list(mlops.load_window(second, inputs=False).columns) == list(own.names)
+
+
+def test_a_batch_that_fails_at_the_end_leaves_no_window(regressor, tmp_path, monkeypatch):
+    from jupyter_mlops.store import monitoring
+
+    _frame(2_000).to_parquet(tmp_path / "in.parquet")
+    real = monitoring.write_windows
+
+    def fail_after_the_first(store, windows):
+        real(store, [windows[0], (windows[1][0], windows[0][1])])  # a clashing id range
+
+    monkeypatch.setattr(monitoring, "write_windows", fail_after_the_first)
+    with pytest.raises(mlops.errors.Conflict):
+        mlops.predict("reg/1", tmp_path / "in.parquet", tmp_path / "out.parquet", chunk_rows=500)
+    assert mlops.list_windows("reg") == [] and not (tmp_path / "out.parquet").exists()

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from jupyter_mlops.errors import Conflict, StoreError
+from jupyter_mlops.errors import Conflict
 from jupyter_mlops.store import monitoring
 from jupyter_mlops.store.monitoring import UnknownPredictions, WindowInfo
 
@@ -60,7 +60,7 @@ def test_a_window_and_its_ids_are_written_together_and_listed_in_order(model):
 def test_a_window_whose_ids_clash_leaves_no_row(model):
     monitoring.write_window(model, window(1), ["p1"])
     clashing = window(2)
-    with pytest.raises(StoreError):
+    with pytest.raises(Conflict, match="'p1'"):
         monitoring.write_window(model, clashing, ["p2", "p1"])
     assert [w.n_rows for w in monitoring.list_windows(model, "cancer")] == [1]
 
@@ -103,3 +103,42 @@ def test_gc_keeps_the_blobs_of_windows(model):
     report = mlops.collect_garbage(grace=0)
     assert loose.digest in report.removed_digests
     assert model.blobs.exists(data.digest) and model.blobs.exists(profile.digest)
+
+
+def test_ids_are_stored_as_ranges_and_survive_a_downgrade_and_upgrade(model):
+    from alembic import command
+    from sqlalchemy import text
+
+    from jupyter_mlops.monitor.log import PredictionIds
+
+    ids = PredictionIds().take(1000)
+    w = window(len(ids))
+    monitoring.write_window(model, w, ids[:400] + ids[401:] + ["odd-id"])
+    monitoring.add_labels(model, "cancer", [ids[0], "odd-id"], [1, 0], replace=False)
+    with model.db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM inference_id_ranges")).scalar() == 3
+    with model.db.migration_connection() as conn:
+        command.downgrade(model.db._alembic_config(conn), "-1")
+    with model.db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM inference_predictions")).scalar() == 1000
+    with model.db.migration_connection() as conn:
+        command.upgrade(model.db._alembic_config(conn), "head")
+    assert monitoring.window_labels(model, w.id) == {ids[0]: 1, "odd-id": 0}
+    with pytest.raises(UnknownPredictions, match="1 of 3"):
+        monitoring.add_labels(model, "cancer", [ids[1], ids[400], ids[999]], [0, 0, 0],
+                              replace=False)  # fmt: skip
+    done = monitoring.add_labels(model, "cancer", [ids[1], ids[999]], [0, 0], replace=False)
+    assert done.added == 2
+
+
+def test_a_window_overlapping_a_logged_range_is_refused_whole(model):
+    from jupyter_mlops.monitor.log import PredictionIds
+
+    ids = PredictionIds().take(10)
+    monitoring.write_window(model, window(5), ids[:5])
+    with pytest.raises(Conflict, match=repr(ids[4])):
+        monitoring.write_window(model, window(6), ids[4:])
+    with pytest.raises(Conflict):
+        monitoring.write_window(model, window(2), [ids[7], ids[7]])
+    assert [w.n_rows for w in monitoring.list_windows(model, "cancer")] == [5]
+    monitoring.write_window(model, window(5), ids[5:])
