@@ -21,6 +21,14 @@ branch_labels = None
 depends_on = None
 
 _DIGITS = 12
+_RANGES = sa.table(
+    "inference_id_ranges",
+    sa.column("prefix"),
+    sa.column("start"),
+    sa.column("stop"),
+    sa.column("window_id"),
+)
+_IDS = sa.table("inference_predictions", sa.column("prediction_id"), sa.column("window_id"))
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _HEX = frozenset("0123456789abcdef")
 
@@ -67,17 +75,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_inference_id_ranges_window", "inference_id_ranges", ["window_id"])
     bind = op.get_bind()
-    old = sa.table("inference_predictions", sa.column("prediction_id"), sa.column("window_id"))
-    rows = bind.execute(sa.select(old.c.prediction_id, old.c.window_id)).all()
-    ranges = sa.table(
-        "inference_id_ranges",
-        sa.column("prefix"),
-        sa.column("start"),
-        sa.column("stop"),
-        sa.column("window_id"),
-    )
+    rows = bind.execute(sa.select(_IDS.c.prediction_id, _IDS.c.window_id)).all()
     if rows:
-        bind.execute(sa.insert(ranges), _ranges(rows))
+        bind.execute(sa.insert(_RANGES), _ranges(rows))
     with op.batch_alter_table("inference_labels", schema=None) as batch_op:
         batch_op.drop_constraint(
             "fk_inference_labels_prediction_id_inference_predictions", type_="foreignkey"
@@ -98,15 +98,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     bind = op.get_bind()
-    ranges = sa.table(
-        "inference_id_ranges",
-        sa.column("prefix"),
-        sa.column("start"),
-        sa.column("stop"),
-        sa.column("window_id"),
-    )
-    rows = bind.execute(sa.select(ranges.c.prefix, ranges.c.start, ranges.c.stop,
-                                  ranges.c.window_id)).all()  # fmt: skip
+    c = _RANGES.c
+    rows = bind.execute(sa.select(c.prefix, c.start, c.stop, c.window_id)).all()
     with op.batch_alter_table("inference_windows", schema=None) as batch_op:
         batch_op.drop_constraint("fk_inference_windows_rows_snapshot_snapshots", type_="foreignkey")
         batch_op.drop_column("rows_offset")
@@ -130,8 +123,7 @@ def downgrade() -> None:
         for c in range(start, stop)
     ]
     if ids:
-        old = sa.table("inference_predictions", sa.column("prediction_id"), sa.column("window_id"))
-        bind.execute(sa.insert(old), ids)
+        bind.execute(sa.insert(_IDS), ids)
     with op.batch_alter_table("inference_labels", schema=None) as batch_op:
         batch_op.create_foreign_key(
             "fk_inference_labels_prediction_id_inference_predictions",
