@@ -119,3 +119,14 @@ def test_capture_failures_never_stop_a_run(mlops_home, monkeypatch):
     with mlops.start_run("robust") as run:
         pass
     assert "git: no git here" in mlops.get_run(run.id).info.context["capture_errors"]
+
+
+def test_package_versions_read_from_header_lines_equal_importlib_metadata():
+    from importlib import metadata
+
+    from jupyter_mlops.tracking.capture import capture_environment
+
+    packages = capture_environment()["packages"]
+    for name in ("pandas", "pyarrow", "scikit-learn", "sqlalchemy", "ipython"):
+        assert packages[name] == metadata.version(name), name
+    assert len(packages) >= len({d.metadata["Name"].lower() for d in metadata.distributions()}) - 1
