@@ -193,7 +193,9 @@ def fingerprint_part(table: pa.Table, offset: int) -> FingerprintPart:
 class Fingerprinter:
     """The fingerprint of rows arriving in batches of any size (the same as of one table).
 
-    At most ``BLOCK_ROWS`` rows per column are held until their block is complete.
+    Whole blocks are hashed straight from each batch (zero-copy slices); only
+    the block that straddles two batches is concatenated, so at most
+    ``BLOCK_ROWS`` rows per column are held or copied.
     """
 
     def __init__(self, schema: pa.Schema) -> None:
@@ -204,13 +206,26 @@ class Fingerprinter:
         self._blocks: list[list[bytes]] = [[] for _ in schema]
 
     def update(self, batch: pa.RecordBatch | pa.Table) -> None:
-        if not batch.num_rows:
+        n = batch.num_rows
+        if not n:
             return
-        self.n_rows += batch.num_rows
-        self._pending.append(batch)
-        self._pending_rows += batch.num_rows
-        if self._pending_rows >= BLOCK_ROWS:
-            self._flush(final=False)
+        self.n_rows += n
+        start = 0
+        if self._pending_rows:
+            need = BLOCK_ROWS - self._pending_rows
+            if n < need:
+                self._pending.append(batch)
+                self._pending_rows += n
+                return
+            self._pending.append(batch.slice(0, need))
+            self._hash(self._joined())
+            start = need
+        whole = (n - start) // BLOCK_ROWS * BLOCK_ROWS
+        if whole:
+            self._hash(batch.slice(start, whole))
+        if n - start - whole:
+            self._pending = [batch.slice(start + whole)]
+            self._pending_rows = n - start - whole
 
     def add_part(self, part: FingerprintPart) -> None:
         self.update(part.head)
@@ -222,20 +237,20 @@ class Fingerprinter:
             self.n_rows += len(part.blocks[0]) * BLOCK_ROWS
         self.update(part.tail)
 
-    def _flush(self, *, final: bool) -> None:
+    def _joined(self) -> pa.Table:
+        """The pending rows as one table; nothing is pending afterwards."""
         tables = [
             pa.Table.from_batches([b]) if isinstance(b, pa.RecordBatch) else b
             for b in self._pending
         ]
-        table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
-        whole = self._pending_rows if final else self._pending_rows // BLOCK_ROWS * BLOCK_ROWS
-        for mine, col in zip(self._blocks, table.slice(0, whole).columns):
+        self._pending, self._pending_rows = [], 0
+        return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+
+    def _hash(self, rows: pa.RecordBatch | pa.Table) -> None:
+        for mine, col in zip(self._blocks, rows.columns):
             mine.extend(block_digests(col))
-        rest = table.slice(whole)
-        self._pending = [rest] if rest.num_rows else []
-        self._pending_rows = rest.num_rows
 
     def hexdigest(self) -> str:
         if self._pending_rows:
-            self._flush(final=True)
+            self._hash(self._joined())
         return combine(column_digest(f, self.n_rows, b) for f, b in zip(self.schema, self._blocks))

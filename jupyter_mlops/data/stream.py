@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,8 +33,9 @@ from .profile import (
 
 IN_MEMORY_ROWS = 1_000_000
 IN_MEMORY_CSV_BYTES = 100 * 2**20
-CHUNK_ROWS = 262_144
+CHUNK_ROWS = 131_072
 SAMPLE_PIECES = 8
+PROFILE_THREADS = min(2, os.cpu_count() or 1)
 
 
 def numeric_columns(schema: pa.Schema) -> list[str]:
@@ -74,6 +76,36 @@ def merge_all(profiles: Iterable[TableProfile], schema: pa.Schema) -> TableProfi
     return result
 
 
+class _Hasher:
+    """Fingerprints batches in order on one background thread, beside the profiling.
+
+    hashlib, numpy's sort and Arrow's kernels release the GIL, so hashing a
+    batch overlaps with profiling the previous chunk; one batch at most waits.
+    """
+
+    def __init__(self, schema: pa.Schema) -> None:
+        self.fp = Fingerprinter(schema)
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="mlops-fingerprint")
+        self._last: Future | None = None
+
+    def update(self, batch: pa.RecordBatch) -> None:
+        if self._last is not None:
+            self._last.result()
+        self._last = self._pool.submit(self.fp.update, batch)
+
+    def hexdigest(self) -> str:
+        self.close()
+        return self.fp.hexdigest()
+
+    def close(self) -> None:
+        try:
+            if self._last is not None:
+                self._last.result()
+        finally:
+            self._last = None
+            self._pool.shutdown(wait=True)
+
+
 def scan(
     batches: Iterable[pa.RecordBatch],
     schema: pa.Schema,
@@ -84,24 +116,26 @@ def scan(
     fingerprint: bool = True,
 ) -> Scanned:
     """Fingerprint and profile the batches (and hand each to ``writer``) in one pass."""
-    fp = Fingerprinter(schema) if fingerprint else None
-    profiles: list[TableProfile] = []
+    hasher = _Hasher(schema) if fingerprint else None
+    columns = ThreadPoolExecutor(PROFILE_THREADS, thread_name_prefix="mlops-profile")
+    merged: TableProfile | None = None
     pending: list[pa.RecordBatch] = []
     pending_rows = n_rows = 0
     bar = _progress(total_rows, len(schema), "snapshot")
 
     def flush() -> None:
-        nonlocal pending, pending_rows
+        nonlocal merged, pending, pending_rows
         if pending:
-            chunk = pa.Table.from_batches(pending, schema=schema)
-            part = profile_table(chunk, edges=edges)
-            profiles[:] = [part if not profiles else merge_profiles(profiles[0], part)]
+            part = profile_table(
+                pa.Table.from_batches(pending, schema=schema), edges=edges, pool=columns
+            )
+            merged = part if merged is None else merge_profiles(merged, part)
         pending, pending_rows = [], 0
 
     try:
         for batch in batches:
-            if fp is not None:
-                fp.update(batch)
+            if hasher is not None:
+                hasher.update(batch)
             if writer is not None:
                 writer.write_batch(batch)
             pending.append(batch)
@@ -112,11 +146,15 @@ def scan(
             if pending_rows >= CHUNK_ROWS:
                 flush()
         flush()
+        digest = hasher.hexdigest() if hasher is not None else ""
     finally:
+        columns.shutdown(wait=True)
+        if hasher is not None:
+            hasher.close()
         if bar is not None:
             bar.close()
-    profile = merge_all(profiles, schema)
-    return Scanned(fp.hexdigest() if fp is not None else "", profile, n_rows)
+    profile = merge_all([merged] if merged is not None else [], schema)
+    return Scanned(digest, profile, n_rows)
 
 
 def parquet_writer(path: str | os.PathLike, schema: pa.Schema):

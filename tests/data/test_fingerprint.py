@@ -105,3 +105,17 @@ def test_fixed_width_types_with_nulls():
     changed = df.copy()
     changed.loc[2, "dec"] = decimal.Decimal("2.6")
     assert fp(changed) != fp(df)
+
+
+def test_fingerprint_of_batches_straddling_blocks_equals_the_whole():
+    """Whole blocks are hashed straight from a batch, the straddling one from its parts."""
+    from jupyter_mlops.data.fingerprint import BLOCK_ROWS, Fingerprinter
+
+    n = 4 * BLOCK_ROWS + 77
+    table = pa.table({"x": np.arange(n, dtype=np.float64), "s": [str(i % 13) for i in range(n)]})
+    sizes = [1, BLOCK_ROWS - 1, BLOCK_ROWS, 5, 2 * BLOCK_ROWS - 2, 3]
+    fp, start = Fingerprinter(table.schema), 0
+    for size in [*sizes, n - sum(sizes)]:
+        fp.update(table.slice(start, size).to_batches()[0])
+        start += size
+    assert fp.n_rows == n and fp.hexdigest() == fingerprint(table)
