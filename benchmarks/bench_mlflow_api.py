@@ -123,22 +123,28 @@ def workload(
         search = min(search, time.perf_counter() - t0)
     assert len(found_all) == runs and len(found) > 0
     assert len(client.list_artifacts(rid)) == len(files)
-    return {"logging": logging, "search": search, "experiment": exp}
+    rows = [r.data.params.get("i") for r in found]  # the filtered page, in its order
+    return {"logging": logging, "search": search, "experiment": exp, "rows": rows}
 
 
 def profile_search(tmp: Path, experiment: str) -> None:
-    """cProfile of the search route's core work (search + MLflow's JSON shape) over our store."""
+    """cProfile of the search route's work minus HTTP (search, MLflow's JSON shape, encoding)."""
     import cProfile
     import pstats
 
     os.environ["MLOPS_HOME"] = str(tmp / "ours" / ".mlops")
+    import json
+
     from jupyter_mlops.server.mlflow import convert
-    from jupyter_mlops.tracking import remote
+    from jupyter_mlops.tracking import mlflow_query
 
     def once() -> None:
-        found = remote.search([experiment], "metrics.acc > 0.5", ["metrics.acc DESC"], limit=1001)
-        [convert.run(d) for d in found]
-        [convert.run(d) for d in remote.search([experiment], limit=1001)]
+        found = mlflow_query.search_summaries(
+            [experiment], "metrics.acc > 0.5", ["metrics.acc DESC"], limit=1001
+        )
+        json.dumps({"runs": [convert.summary(r) for r in found]})
+        found = mlflow_query.search_summaries([experiment], limit=1001)
+        json.dumps({"runs": [convert.summary(r) for r in found]})
 
     once()
     t0 = time.perf_counter()
@@ -174,6 +180,11 @@ def main() -> None:
                 f"{part:8s} jupyter-mlops {ours * 1000:8.1f} ms   mlflow server "
                 f"{theirs * 1000:8.1f} ms   ratio {theirs / ours:5.1f}x"
             )
+        ours, theirs = results["jupyter-mlops"]["rows"], results["mlflow server"]["rows"]
+        print(
+            f"search   the filtered page: {len(ours)} runs here, {len(theirs)} from mlflow server,"
+            f" same runs in the same order: {'yes' if ours == theirs else 'NO'}"
+        )
         if args.profile:
             profile_search(tmp, results["jupyter-mlops"]["experiment"])
 

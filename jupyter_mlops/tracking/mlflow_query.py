@@ -13,9 +13,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidArgument
-from .filters import Comparison, OrderBy, parse_filter, parse_order_by
+from .filters import Comparison, OrderBy, RunQuery, comparison, parse_filter, parse_order_by
+
+if TYPE_CHECKING:
+    from ..store.search import RunSummary
+
+RUN_VIEWS = {"ACTIVE_ONLY": "active", "DELETED_ONLY": "deleted", "ALL": None}
+MAX_RESULTS = 50_000
 
 _ATTRIBUTE_NAMES = {
     "run_name": "name",
@@ -88,3 +95,50 @@ def translate_order_by(order_by: Sequence[str] | None) -> tuple[OrderBy, ...] | 
                 "order_by", "<key> [ASC|DESC], the key back-quoted if spaced", item
             )
     return parse_order_by([_outside_quotes(item) for item in order_by])
+
+
+def run_query(
+    experiment_ids: Sequence[str | int],
+    filter: str | None = None,
+    order_by: Sequence[str] | None = None,
+    view: str = "ACTIVE_ONLY",
+    limit: int = 1000,
+    offset: int = 0,
+) -> RunQuery:
+    """MLflow's search-runs arguments as a ``RunQuery`` (children included, as MLflow)."""
+    from .experiments import get_experiment
+
+    if view not in RUN_VIEWS:
+        raise InvalidArgument("run_view_type", "ACTIVE_ONLY, DELETED_ONLY or ALL", view)
+    if not 0 < limit <= MAX_RESULTS:
+        raise InvalidArgument("max_results", f"a whole number from 1 to {MAX_RESULTS}", limit)
+    names = tuple(get_experiment(e).name for e in experiment_ids)
+    where = translate_filter(filter)
+    if RUN_VIEWS[view] is not None:
+        where = (*where, comparison("lifecycle", "=", RUN_VIEWS[view]))
+    return RunQuery(
+        experiments=names,
+        where=where,
+        order_by=translate_order_by(order_by),
+        limit=limit,
+        offset=offset,
+        children=True,
+        deleted=True,
+    )
+
+
+def search_summaries(
+    experiment_ids: Sequence[str | int],
+    filter: str | None = None,
+    order_by: Sequence[str] | None = None,
+    view: str = "ACTIVE_ONLY",
+    limit: int = 1000,
+    offset: int = 0,
+) -> list[RunSummary]:
+    """The runs of MLflow's search as plain rows (``store.search.RunSummary``), for its
+    search-runs route: a page of a thousand runs is read without building ``RunInfo``s."""
+    from ..store import get_store
+    from ..store.search import search_summaries as summaries
+
+    query = run_query(experiment_ids, filter, order_by, view, limit, offset)
+    return summaries(get_store(), query)

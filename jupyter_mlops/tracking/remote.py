@@ -20,12 +20,8 @@ from ..store import remote_runs as store_remote
 from ..store.entities import MetricPoint, RunStatus
 from ..store.metrics import insert_metrics
 from .experiments import experiment_id_of
-from .filters import RunQuery
-from .mlflow_query import translate_filter, translate_order_by
+from .mlflow_query import run_query
 from .validation import check_key, param_to_text, tag_to_text
-
-RUN_VIEWS = {"ACTIVE_ONLY": "active", "DELETED_ONLY": "deleted", "ALL": None}
-MAX_RESULTS = 50_000
 
 
 def _tags(tags: Mapping[str, Any] | None) -> dict[str, str]:
@@ -145,26 +141,5 @@ def search(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Runs (children included) of the experiments matching MLflow's filter, in ``get_run``'s shape."""
-    if view not in RUN_VIEWS:
-        raise InvalidArgument("run_view_type", "ACTIVE_ONLY, DELETED_ONLY or ALL", view)
-    if not 0 < limit <= MAX_RESULTS:
-        raise InvalidArgument("max_results", f"a whole number from 1 to {MAX_RESULTS}", limit)
-    store = get_store()
-    from .experiments import get_experiment
-
-    names = tuple(get_experiment(e).name for e in experiment_ids)
-    where = translate_filter(filter)
-    if RUN_VIEWS[view] is not None:
-        from .filters import comparison
-
-        where = (*where, comparison("lifecycle", "=", RUN_VIEWS[view]))
-    query = RunQuery(
-        experiments=names,
-        where=where,
-        order_by=translate_order_by(order_by),
-        limit=limit,
-        offset=offset,
-        children=True,
-        deleted=True,
-    )
-    return store_remote.search_details(store, query)
+    query = run_query(experiment_ids, filter, order_by, view, limit, offset)
+    return store_remote.search_details(get_store(), query)

@@ -82,3 +82,59 @@ def test_order_scope_paging_and_counts(any_store) -> None:
     assert search_store.count_runs(any_store, RunQuery(where=on_parent)) == 2
     with pytest.raises(NotFound, match="experiment 'nope'"):
         search_store.count_runs(any_store, RunQuery(experiments=("exp", "nope")))
+
+
+def _remote_runs(store) -> list[str]:
+    """Runs an MLflow client made: params, tags, a NaN and a plain metric, one ended, one
+    with a dataset input, one child (MLflow's search includes children)."""
+    import math
+
+    from jupyter_mlops.store import remote_runs
+    from jupyter_mlops.tracking import experiments, remote
+
+    exp = experiments.create_experiment("exp").experiment_id
+    ids = []
+    for i in range(4):
+        tags = {"kind": "odd" if i % 2 else "even"}
+        if i == 3:
+            tags["mlflow.parentRunId"] = ids[0]
+        rid = remote.create_run(exp, name=f"r{i}", start_time=1000.0 + i, tags=tags)["info"].run_id
+        metrics = [("acc", i / 10, 2000.5 + i, i), ("loss", math.nan, 2001.0, 0)]
+        remote.log_batch(rid, metrics, {"depth": str(i), "lr": "0.1"})
+        ids.append(rid)
+    remote.update_run(ids[1], status="FINISHED", end_time=3000.0)
+    record = {"name": "train", "digest": "abc", "source_type": "local", "tags": {}}
+    remote_runs.write_inputs(store, ids[2], [record], [])
+    return ids
+
+
+def test_search_summaries_are_the_run_details_of_the_page(any_store) -> None:
+    from jupyter_mlops.store import remote_runs
+
+    ids = _remote_runs(any_store)
+    for query in (
+        RunQuery(experiments=("exp",), children=True, deleted=True),
+        RunQuery(
+            experiments=("exp",),
+            where=(Comparison("tag", "kind", "=", "odd"),),
+            order_by=(OrderBy("metric", "acc", descending=False),),
+            children=True,
+            deleted=True,
+        ),
+        RunQuery(experiments=("exp",), children=True, deleted=True, limit=2, offset=1),
+    ):
+        summaries = search_store.search_summaries(any_store, query)
+        details = remote_runs.search_details(any_store, query)
+        assert [s.row[0] for s in summaries] == [d["info"].run_id for d in details]
+        for s, d in zip(summaries, details):
+            info = d["info"]
+            expected = (info.run_id, info.name, info.experiment_id, info.user, info.status.value)
+            expected += (info.start_time, info.end_time, info.lifecycle)
+            assert tuple(s.row) == expected
+            assert s.inputs == info.context.get("mlflow_inputs")
+            assert dict(s.params) == d["params"] and dict(s.tags) == d["tags"]
+            points = {p.key: (repr(p.value), p.step, p.timestamp) for p in d["metrics"]}
+            assert {k: (repr(v), st, ts) for k, v, st, ts in s.metrics} == points
+    everything = search_store.search_summaries(any_store, RunQuery(children=True, deleted=True))
+    assert {s.row[0] for s in everything} == set(ids)
+    assert search_store.search_summaries(any_store, RunQuery(experiments=("exp",), offset=9)) == []

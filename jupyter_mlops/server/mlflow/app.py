@@ -9,10 +9,12 @@ optional bearer token instead of Jupyter's authentication.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import secrets
 
 from tornado import web
+from tornado.httputil import HTTPServerRequest
 
 from ... import __version__
 from . import mlflow_routes
@@ -36,11 +38,26 @@ class _Missing(MlflowMixin, StandaloneBase):
     on_post = on_put = on_patch = on_delete = on_get
 
 
+class _Gzip(web.GZipContentEncoding):
+    """Tornado's gzip at level 1 (a 1,000-run search page in a third of level 6's time, a
+    few percent larger), and none for a client on this machine, which gains nothing from it."""
+
+    GZIP_LEVEL = 1
+
+    def __init__(self, request: HTTPServerRequest) -> None:
+        super().__init__(request)
+        if request.remote_ip in _LOOPBACK:
+            self._gzipping = False
+
+
+_LOOPBACK = ("127.0.0.1", "::1")
+
+
 def make_app(token: str | None = None) -> web.Application:
     """The tornado application; ``token`` is the bearer token clients must send, if any."""
     routes = [(r"/health", _Health), (r"/version", _Version), *mlflow_routes("", standalone=True)]
     return web.Application(
-        [*routes, (r"/(.*)", _Missing)], mlflow_token=token or None, compress_response=True
+        [*routes, (r"/(.*)", _Missing)], transforms=[_Gzip], mlflow_token=token or None
     )
 
 
@@ -51,6 +68,7 @@ def new_token() -> str:
 async def serve(host: str, port: int, token: str | None = None) -> None:
     """Serve until cancelled."""
     app = make_app(token)
+    gc.freeze()  # what startup imported is never garbage: collections skip it (a page's worth)
     server = app.listen(port, address=host, max_body_size=64 * 1024 * 1024)
     try:
         await asyncio.Event().wait()

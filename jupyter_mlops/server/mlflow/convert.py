@@ -123,6 +123,41 @@ def run(details: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def summary(run: Any) -> dict[str, Any]:
+    """``run``'s shape from a search page's plain row (``mlflow_query.search_summaries``):
+    the same fields, built without a ``RunInfo`` or ``MetricPoint`` per run."""
+    run_id, name, experiment_id, user, status, start, end, lifecycle = run.row
+    eid = str(experiment_id)
+    info = {
+        "run_id": run_id,
+        "run_uuid": run_id,
+        "run_name": name,
+        "experiment_id": eid,
+        "user_id": user,
+        "status": status,
+        "start_time": ms(start),
+    }
+    if end is not None:
+        info["end_time"] = ms(end)
+    info["artifact_uri"] = f"mlflow-artifacts:/{eid}/{run_id}/artifacts"
+    info["lifecycle_stage"] = lifecycle
+    metrics = [
+        {"key": k, "value": json_number(v), "timestamp": ms(ts), "step": int(step)}
+        for k, v, step, ts in sorted(run.metrics)
+    ]
+    out = {
+        "info": info,
+        "data": {
+            "metrics": metrics,
+            "params": [{"key": k, "value": v} for k, v in sorted(run.params)],
+            "tags": [{"key": k, "value": v} for k, v in sorted(run.tags)],
+        },
+    }
+    if run.inputs:
+        out["inputs"] = {"dataset_inputs": dataset_inputs(run.inputs)}
+    return out
+
+
 def page_offset(token: str | None) -> int:
     """The offset inside an opaque ``page_token`` (base64 of ``{"offset": n}``)."""
     if not token:

@@ -7,6 +7,7 @@ from typing import Any
 
 from ... import tracking as mlops
 from ...tracking import mlflow_inputs as inputs
+from ...tracking import mlflow_query as query
 from ...tracking import remote as core
 from . import convert
 from .base import Args, MlflowError, json_endpoint
@@ -145,7 +146,7 @@ def search(args: Args) -> dict[str, Any]:
     limit = convert.integer(args.get("max_results"), "max_results", 1000)
     offset = convert.page_offset(args.str("page_token"))
     order_by = [str(o) for o in args.list("order_by")]
-    found = core.search(
+    found = query.search_summaries(
         [str(e) for e in args.list("experiment_ids")],
         args.str("filter"),
         order_by,
@@ -153,7 +154,7 @@ def search(args: Args) -> dict[str, Any]:
         limit=limit + 1,
         offset=offset,
     )
-    reply: dict[str, Any] = {"runs": [convert.run(d) for d in found[:limit]]}
+    reply: dict[str, Any] = {"runs": [convert.summary(r) for r in found[:limit]]}
     if len(found) > limit:
         reply["next_page_token"] = convert.next_token(offset, limit, limit)
     return reply

@@ -95,6 +95,23 @@ def test_search_runs_filters_orders_and_pages(tracking_server):
     assert set(ours["run_id"]) == {ids[4], ids[6]}
 
 
+def test_a_searched_run_is_the_run_get_returns(tracking_server):
+    """search-runs builds its page without get-run's path: the same runs, field for field."""
+    client = MlflowClient()
+    exp = client.create_experiment("same")
+    for i in range(3):
+        run = client.create_run(exp, run_name=f"r{i}", tags={"kind": str(i)})
+        metrics = [Metric("acc", i / 10, 1000 + i, i), Metric("big", float("inf"), 5, 2)]
+        client.log_batch(run.info.run_id, metrics=metrics, params=[Param("depth", str(i))])
+        if i == 1:
+            client.set_terminated(run.info.run_id)
+    found = client.search_runs([exp], order_by=["metrics.acc DESC"])
+    assert [r.info.run_name for r in found] == ["r2", "r1", "r0"]
+    for run in found:
+        assert run.to_dictionary() == client.get_run(run.info.run_id).to_dictionary()
+    assert found[1].info.end_time is not None and found[0].info.end_time is None
+
+
 def test_experiment_crud(tracking_server):
     client = MlflowClient()
     exp_id = client.create_experiment("crud", tags={"owner": "me"})
