@@ -200,6 +200,13 @@ def _parquet_writer(sink: Any, schema: pa.Schema) -> Any:
     )
 
 
+def _new_file_mode() -> int:
+    """The mode ``open`` gives a new file: 0666 less the process's umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 class _Output:
     """Chunks into a temporary file beside ``path``, renamed into place by ``commit``."""
 
@@ -242,6 +249,7 @@ class _Output:
             self._writer.close()
             self._file.close()
             self.sha256 = self._file.digest.hexdigest()
+        os.chmod(self._tmp, _new_file_mode())  # mkstemp's file is private (0600)
         os.replace(self._tmp, self.path)
         self._tmp = None
 

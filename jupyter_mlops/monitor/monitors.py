@@ -69,8 +69,8 @@ def _check_drift(drift: Any) -> dict[str, Any]:
         raise InvalidArgument("drift['share']", "a number in (0, 1]", share)
     out: dict[str, Any] = {"share": float(share)}
     if drift.get("thresholds"):
-        drift_limits(drift["thresholds"])  # refuses unknown methods, names the argument
-        out["thresholds"] = {k: float(v) for k, v in drift["thresholds"].items()}
+        out["thresholds"] = _check_thresholds(drift["thresholds"])
+        drift_limits(out["thresholds"])  # refuses unknown methods, names the argument
     if "prediction" in drift:
         if not isinstance(drift["prediction"], bool):
             raise InvalidArgument("drift['prediction']", "True or False", drift["prediction"])
@@ -78,16 +78,44 @@ def _check_drift(drift: Any) -> dict[str, Any]:
     return out
 
 
-def check_performance(performance: Any) -> list[Gate]:
+def _check_thresholds(thresholds: Any) -> dict[str, float]:
+    argument = "drift['thresholds']"
+    if not isinstance(thresholds, Mapping):
+        raise InvalidArgument(
+            argument, "a mapping of method to number, e.g. {'ks': 0.05}", thresholds
+        )
+    out = {}
+    for method, value in thresholds.items():
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not (number and math.isfinite(value)):
+            raise InvalidArgument(argument, f"a finite number for {method!r}", value)
+        out[method] = float(value)
+    return out
+
+
+def check_performance(performance: Any, metrics: tuple[str, ...] = METRICS) -> list[Gate]:
+    """The gates of ``performance``, on ``metrics`` only (those the model's kind computes)."""
     gates = parse_gates(performance, "performance")
     for gate in gates:
         if gate.current:
             raise InvalidArgument(
                 "performance", "rules against numbers ('current' is for alias moves)", str(gate)
             )
-        if gate.metric not in METRICS:
-            raise InvalidArgument("performance", "metrics among " + ", ".join(METRICS), gate.metric)
+        if gate.metric not in metrics:
+            raise InvalidArgument("performance", "metrics among " + ", ".join(metrics), gate.metric)
     return gates
+
+
+def _metrics_of(model: str) -> tuple[str, ...]:
+    """The metrics a check computes for the model's output kind (all of them when unknown)."""
+    from ..registry.models import get_model_version
+
+    kind = ((get_model_version(model).signature or {}).get("output") or {}).get("kind")
+    if kind == "classification":
+        return CLASSIFIER_METRICS
+    if kind == "regression":
+        return REGRESSOR_METRICS
+    return METRICS
 
 
 def _check_on_alert(on_alert: Any) -> str | None:
@@ -173,6 +201,7 @@ def monitor(
     action = _check_on_alert(on_alert)
     retrain = _check_retrain(action, evaluation, target, require)
     model, reference = _check_targets(model, reference)
+    check_performance(performance, _metrics_of(model))
     info, _ = monitor_store.save_monitor(
         get_store(),
         name,

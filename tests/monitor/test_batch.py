@@ -251,3 +251,18 @@ def test_a_batch_that_fails_at_the_end_leaves_no_window(regressor, tmp_path, mon
     with pytest.raises(mlops.errors.Conflict):
         mlops.predict("reg/1", tmp_path / "in.parquet", tmp_path / "out.parquet", chunk_rows=500)
     assert mlops.list_windows("reg") == [] and not (tmp_path / "out.parquet").exists()
+
+
+def test_the_output_file_gets_the_umasks_mode_not_a_private_temp_files(regressor, tmp_path):
+    import os
+    import stat
+
+    _frame(50).to_parquet(tmp_path / "in.parquet")
+    old = os.umask(0o022)
+    try:
+        mlops.predict("reg/1", tmp_path / "in.parquet", tmp_path / "out.parquet")
+        mlops.predict("reg/1", tmp_path / "in.parquet", tmp_path / "out.csv")
+    finally:
+        os.umask(old)
+    for name in ("out.parquet", "out.csv"):
+        assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o644, name

@@ -87,3 +87,31 @@ def test_bad_rules_are_refused_naming_the_argument(classifier, kwargs, argument)
 def test_bad_name(classifier):
     with pytest.raises(InvalidArgument, match="name"):
         mlops.monitor("no spaces", model="clf@production")
+
+
+@pytest.mark.parametrize(
+    "thresholds",
+    [{"wasserstein": "x"}, {"psi": None}, {"ks": float("nan")}, [0.1], "0.1"],
+    ids=["text", "none", "nan", "list", "string"],
+)
+def test_drift_thresholds_that_are_not_numbers_are_refused_by_name(classifier, thresholds):
+    reference()
+    with pytest.raises(InvalidArgument) as err:
+        mlops.monitor("m", model="clf@production", reference="train@latest",
+                      drift={"share": 0.3, "thresholds": thresholds})  # fmt: skip
+    assert err.value.argument == "drift['thresholds']"
+    assert mlops.list_monitors() == []
+
+
+@pytest.mark.parametrize(
+    ("model", "gate", "expected"),
+    [("clf@production", "rmse < 3", "accuracy, f1"), ("reg@production", "accuracy >= 0.9", "mae")],
+)
+def test_a_metric_the_models_kind_never_computes_is_refused(
+    classifier, regressor, model, gate, expected
+):
+    reference()
+    with pytest.raises(InvalidArgument) as err:
+        mlops.monitor("m", model=model, reference="train@latest", performance=gate)
+    assert err.value.argument == "performance" and expected in str(err.value)
+    assert mlops.list_monitors() == []
