@@ -282,12 +282,28 @@ def _terms(info: MonitorInfo, first: WindowInfo, notes: list[str]) -> _Terms:
     return terms
 
 
+def _to_check(info: MonitorInfo) -> list[WindowInfo]:
+    """Windows closed since the last check, and those written since that closed before it."""
+    from ..registry.uri import parse_ref
+    from .windows import get_window, list_windows
+
+    windows = list_windows(info.model, since=info.last_closed_at)
+    if info.last_closed_at is None:
+        return windows
+    ref = parse_ref(info.model)
+    late = monitor_store.unchecked_windows(
+        get_store(), info.name, ref.name, info.last_closed_at,
+        alias=ref.alias if ref.alias not in (None, "latest") else None, version=ref.version,
+    )  # fmt: skip
+    return [get_window(i) for i in late] + windows
+
+
 def _run_one(name: str, retrain: bool = True) -> MonitorRun:
     from .windows import list_windows
 
     store = get_store()
     info = monitor_store.get_monitor(store, name)
-    windows = list_windows(info.model, since=info.last_closed_at)
+    windows = _to_check(info)
     notes: list[str] = []
     if not windows:
         ever = info.last_closed_at is not None or bool(list_windows(info.model, limit=1))

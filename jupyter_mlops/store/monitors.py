@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ..errors import NotFound
 from .events import record_event
 from .identity import current_user
+from .schema_monitor import InferenceWindow
 from .schema_monitors import Monitor, MonitorCheck
 
 if TYPE_CHECKING:
@@ -219,7 +220,7 @@ def record_checks(
             return []
         rows = [{"monitor": name, "checked_at": now, **c} for c in checks]
         s.execute(insert(MonitorCheck), rows)
-        row.last_closed_at = max(c["closed_at"] for c in checks)
+        row.last_closed_at = max([c["closed_at"] for c in checks] + [row.last_closed_at or 0.0])
         if any(c["alert"] for c in checks):
             record_event(
                 s, "monitor.alert", "monitor", name,
@@ -233,6 +234,30 @@ def record_checks(
             .order_by(MonitorCheck.closed_at, MonitorCheck.id)
         )
         return [_check(r) for r in s.scalars(q)]
+
+
+def unchecked_windows(
+    store: Store, name: str, model: str, before: float, *, alias: str | None, version: int | None
+) -> list[str]:
+    """Ids of ``model``'s windows closed at or before ``before`` that monitor ``name`` never checked.
+
+    A window can close before a monitor's high-water mark and be written after
+    the run that moved it (a batch's windows land when the batch ends).
+    """
+    checked = select(MonitorCheck.id).where(
+        MonitorCheck.monitor == name,
+        MonitorCheck.closed_at == InferenceWindow.closed_at,
+        MonitorCheck.window_id == InferenceWindow.id,
+    )
+    q = select(InferenceWindow.id).where(
+        InferenceWindow.model == model, InferenceWindow.closed_at <= before, ~checked.exists()
+    )
+    if alias is not None:
+        q = q.where(InferenceWindow.alias == alias)
+    if version is not None:
+        q = q.where(InferenceWindow.version == version)
+    with store.db.session() as s:
+        return list(s.scalars(q.order_by(InferenceWindow.closed_at, InferenceWindow.id)))
 
 
 def list_checks(store: Store, name: str, *, limit: int | None = None) -> list[CheckInfo]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -160,3 +161,27 @@ def test_ci_writes_a_scheduled_workflow(watched, tmp_path, monkeypatch):
     assert bad.exit_code == 2 and "schedule" in bad.output
     missing = CliRunner().invoke(main, ["monitor", "ci", "nope"])
     assert missing.exit_code == 2 and "nope" in missing.output
+
+
+def test_a_window_written_after_a_later_one_was_checked_is_still_checked(
+    watched, clock, monkeypatch
+):
+    # A batch's windows land when the batch ends (a worker's when the store lets it):
+    # a served window that closed later may have been checked meanwhile.
+    from jupyter_mlops.monitor.batch_windows import BatchWindows
+
+    real = BatchWindows.commit
+
+    def commit_after_a_check(self, snapshot_id):
+        clock.now = time.time() + 60  # the served window closes after the batch's
+        serve(watched, clock, [rows(1)])
+        assert len(mlops.run_monitor("churn").checks) == 1
+        return real(self, snapshot_id)
+
+    monkeypatch.setattr(BatchWindows, "commit", commit_after_a_check)
+    scored = mlops.predict("clf@production", rows(2), chunk_rows=1_000)
+    batch_windows = set(scored.attrs["batch_prediction"].window_ids)
+    run = mlops.run_monitor("churn")
+    assert {c.window_id for c in run.checks} == batch_windows
+    assert mlops.run_monitor("churn").checks == []
+    assert len(mlops.monitor_history("churn")) == 1 + len(batch_windows)
