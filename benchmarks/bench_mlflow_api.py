@@ -133,8 +133,6 @@ def profile_search(tmp: Path, experiment: str) -> None:
     import pstats
 
     os.environ["MLOPS_HOME"] = str(tmp / "ours" / ".mlops")
-    import json
-
     from jupyter_mlops.server.mlflow import convert
     from jupyter_mlops.tracking import mlflow_query
 
@@ -142,9 +140,9 @@ def profile_search(tmp: Path, experiment: str) -> None:
         found = mlflow_query.search_summaries(
             [experiment], "metrics.acc > 0.5", ["metrics.acc DESC"], limit=1001
         )
-        json.dumps({"runs": [convert.summary(r) for r in found]})
+        convert.runs_page([convert.summary_json(r) for r in found], None)
         found = mlflow_query.search_summaries([experiment], limit=1001)
-        json.dumps({"runs": [convert.summary(r) for r in found]})
+        convert.runs_page([convert.summary_json(r) for r in found], None)
 
     once()
     t0 = time.perf_counter()

@@ -97,6 +97,10 @@ def mlflow_error(exc: BaseException) -> tuple[int, str, str]:
     return 500, "INTERNAL_ERROR", "internal server error (see the server log)"
 
 
+class RawJson(str):
+    """A reply already encoded as JSON (search-runs writes its thousand-run page as text)."""
+
+
 class Args(dict):
     """A request's arguments with typed getters that fail in MLflow's words."""
 
@@ -159,9 +163,11 @@ class MlflowMixin:
             raise MlflowError("Malformed request: the body must be a JSON object", "BAD_REQUEST")
         return Args(body)
 
-    def mlflow_reply(self, value: Mapping[str, Any] | None) -> None:
+    def mlflow_reply(self, value: Mapping[str, Any] | RawJson | None) -> None:
         self.set_header("Content-Type", "application/json")  # type: ignore[attr-defined]
-        self.finish(json.dumps(value or {}, allow_nan=True, separators=_COMPACT))  # type: ignore[attr-defined]
+        if not isinstance(value, RawJson):
+            value = json.dumps(value or {}, allow_nan=True, separators=_COMPACT)
+        self.finish(value)  # type: ignore[attr-defined]
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking core function in a worker thread."""
@@ -257,7 +263,7 @@ for _verb in _VERBS:
     setattr(StandaloneBase, _verb, _standalone_verb(_verb))
 
 
-def json_endpoint(method: str, fn: Callable[[Args], Mapping[str, Any] | None]) -> type:
+def json_endpoint(method: str, fn: Callable[[Args], Mapping[str, Any] | RawJson | None]) -> type:
     """A mixin serving ``fn(args)`` as JSON on ``method`` (MLflow's GET or POST convention)."""
 
     async def serve(self: Any) -> None:

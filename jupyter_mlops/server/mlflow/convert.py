@@ -6,10 +6,11 @@ import base64
 import json
 import math
 from collections.abc import Mapping
+from json.encoder import encode_basestring_ascii as _quote
 from typing import Any
 
 from ...tracking.mlflow_inputs import dataset_inputs
-from .base import MlflowError
+from .base import MlflowError, RawJson
 
 
 def ms(seconds: float | None) -> int | None:
@@ -123,39 +124,45 @@ def run(details: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def summary(run: Any) -> dict[str, Any]:
-    """``run``'s shape from a search page's plain row (``mlflow_query.search_summaries``):
-    the same fields, built without a ``RunInfo`` or ``MetricPoint`` per run."""
+def summary_json(run: Any) -> str:
+    """``run``'s shape as compact JSON, written from a search page's plain row
+    (``mlflow_query.search_summaries``) without a dict, ``RunInfo`` or ``MetricPoint``:
+    half the time of building and encoding the dicts, a thousand runs a page."""
     run_id, name, experiment_id, user, status, start, end, lifecycle = run.row
-    eid = str(experiment_id)
-    info = {
-        "run_id": run_id,
-        "run_uuid": run_id,
-        "run_name": name,
-        "experiment_id": eid,
-        "user_id": user,
-        "status": status,
-        "start_time": ms(start),
-    }
-    if end is not None:
-        info["end_time"] = ms(end)
-    info["artifact_uri"] = f"mlflow-artifacts:/{eid}/{run_id}/artifacts"
-    info["lifecycle_stage"] = lifecycle
-    metrics = [
-        {"key": k, "value": json_number(v), "timestamp": ms(ts), "step": int(step)}
+    rid = _quote(run_id)
+    end_time = "" if end is None else f',"end_time":{ms(end)}'
+    metrics = ",".join(
+        f'{{"key":{_quote(k)},"value":{_number(v)},"timestamp":{ms(ts)},"step":{int(step)}}}'
         for k, v, step, ts in sorted(run.metrics)
-    ]
-    out = {
-        "info": info,
-        "data": {
-            "metrics": metrics,
-            "params": [{"key": k, "value": v} for k, v in sorted(run.params)],
-            "tags": [{"key": k, "value": v} for k, v in sorted(run.tags)],
-        },
-    }
+    )
+    text = (
+        f'{{"info":{{"run_id":{rid},"run_uuid":{rid},"run_name":{_quote(name)},'
+        f'"experiment_id":"{experiment_id}","user_id":{_quote(user)},"status":{_quote(status)},'
+        f'"start_time":{ms(start)}{end_time},'
+        f'"artifact_uri":{_quote(artifact_uri(experiment_id, run_id))},'
+        f'"lifecycle_stage":{_quote(lifecycle)}}},'
+        f'"data":{{"metrics":[{metrics}],"params":[{_pairs(run.params)}],'
+        f'"tags":[{_pairs(run.tags)}]}}'
+    )
     if run.inputs:
-        out["inputs"] = {"dataset_inputs": dataset_inputs(run.inputs)}
-    return out
+        datasets = json.dumps(dataset_inputs(run.inputs), separators=(",", ":"), allow_nan=True)
+        text += f',"inputs":{{"dataset_inputs":{datasets}}}'
+    return text + "}"
+
+
+def _pairs(items: list[tuple[str, str]]) -> str:
+    return ",".join(f'{{"key":{_quote(k)},"value":{_quote(v)}}}' for k, v in sorted(items))
+
+
+def _number(value: float) -> str:
+    number = json_number(value)
+    return f'"{number}"' if isinstance(number, str) else repr(number)
+
+
+def runs_page(runs: list[str], token: str | None) -> RawJson:
+    """search-runs' reply from its runs' JSON texts and the next page's token."""
+    more = "" if token is None else f',"next_page_token":{_quote(token)}'
+    return RawJson(f'{{"runs":[{",".join(runs)}]{more}}}')
 
 
 def page_offset(token: str | None) -> int:

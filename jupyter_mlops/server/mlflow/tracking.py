@@ -10,7 +10,7 @@ from ...tracking import mlflow_inputs as inputs
 from ...tracking import mlflow_query as query
 from ...tracking import remote as core
 from . import convert
-from .base import Args, MlflowError, json_endpoint
+from .base import Args, MlflowError, RawJson, json_endpoint
 
 MAX_METRICS, MAX_PARAMS_TAGS, MAX_ENTITIES = 1000, 100, 1000
 MAX_HISTORY_PAGE = 25_000
@@ -142,7 +142,7 @@ def log_inputs(args: Args) -> dict[str, Any]:
     return {}
 
 
-def search(args: Args) -> dict[str, Any]:
+def search(args: Args) -> RawJson:
     limit = convert.integer(args.get("max_results"), "max_results", 1000)
     offset = convert.page_offset(args.str("page_token"))
     order_by = [str(o) for o in args.list("order_by")]
@@ -154,10 +154,8 @@ def search(args: Args) -> dict[str, Any]:
         limit=limit + 1,
         offset=offset,
     )
-    reply: dict[str, Any] = {"runs": [convert.summary(r) for r in found[:limit]]}
-    if len(found) > limit:
-        reply["next_page_token"] = convert.next_token(offset, limit, limit)
-    return reply
+    token = convert.next_token(offset, limit, limit) if len(found) > limit else None
+    return convert.runs_page([convert.summary_json(r) for r in found[:limit]], token)
 
 
 def get_history(args: Args) -> dict[str, Any]:
