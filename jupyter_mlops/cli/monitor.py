@@ -15,7 +15,8 @@ def labels() -> None:
 @labels.command("add")
 @click.argument("model")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--id-column", default="id", show_default=True, help="Column of prediction ids.")
+@click.option("--id-column", default=None,
+              help="Column of prediction ids.  [default: id, else prediction_id]")  # fmt: skip
 @click.option("--label-column", default="label", show_default=True, help="Column of labels.")
 @click.option("--replace", is_flag=True, help="Overwrite labels the ids already have.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")

@@ -33,7 +33,18 @@ def _as_list(values: Any, argument: str) -> list:
         raise InvalidArgument(argument, "a list (or array or Series) of values", values) from None
 
 
-def _from_frame(frame: Any, id_column: str, label_column: str) -> tuple[list, list]:
+ID_COLUMNS = ("id", "prediction_id")  # the server's field, then predict's output column
+
+
+def _from_frame(frame: Any, id_column: str | None, label_column: str) -> tuple[list, list]:
+    if id_column is None:
+        found = [c for c in ID_COLUMNS if c in frame.columns]
+        if not found:
+            columns = ", ".join(map(str, frame.columns))
+            raise InvalidArgument(
+                "id_column", f"a column id or prediction_id, or id_column= one of {columns}", None
+            )
+        id_column = found[0]
     for argument, column in (("id_column", id_column), ("label_column", label_column)):
         if column not in frame.columns:
             raise InvalidArgument(
@@ -101,14 +112,15 @@ def log_labels(
     ids: Any,
     labels: Any = None,
     *,
-    id_column: str = "id",
+    id_column: str | None = None,
     label_column: str = "label",
     replace: bool = False,
 ) -> LabelOutcome:
     """Record the true outcome of served predictions of ``model``, joined by prediction id.
 
     ``ids`` and ``labels`` are equal-length sequences, or ``ids`` is a DataFrame
-    with ``id_column`` and ``label_column``. All or nothing: see the module doc.
+    with ``id_column`` (default ``id``, else ``prediction_id`` as ``predict``
+    writes it) and ``label_column``. All or nothing: see the module doc.
     """
     name = parse_ref(model).name
     if labels is None and hasattr(ids, "columns"):

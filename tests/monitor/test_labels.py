@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -118,3 +119,21 @@ def test_cli_labels_add_reads_a_file(reg_ids, tmp_path):
         main, ["labels", "add", "reg", str(other), "--id-column", "pid", "--label-column", "y"]
     )
     assert res.exit_code == 2 and "1 of 1 ids" in res.output
+
+
+def test_predicts_output_with_a_label_column_is_taken_as_it_is(regressor, tmp_path):
+    # The batch output names its ids prediction_id: labels added beside them need no option.
+    rng = np.random.default_rng(5)
+    pd.DataFrame({"x0": rng.normal(size=40), "x1": rng.normal(size=40)}).to_parquet(
+        tmp_path / "in.parquet"
+    )
+    mlops.predict("reg/1", tmp_path / "in.parquet", tmp_path / "out.parquet")
+    scored = pd.read_parquet(tmp_path / "out.parquet")
+    assert mlops.log_labels("reg", scored.iloc[:10].assign(label=1.0)).added == 10
+    scored.iloc[10:20].assign(label=2.0).to_csv(tmp_path / "labels.csv", index=False)
+    res = CliRunner().invoke(main, ["labels", "add", "reg", str(tmp_path / "labels.csv")])
+    assert res.exit_code == 0, res.output
+    assert sum(w.n_labels for w in mlops.list_windows("reg")) == 20
+    with pytest.raises(InvalidArgument) as err:
+        mlops.log_labels("reg", scored[["x0"]].assign(label=1.0))
+    assert err.value.argument == "id_column" and "prediction_id" in str(err.value)
