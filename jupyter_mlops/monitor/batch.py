@@ -271,6 +271,14 @@ def _check_chunk_rows(chunk_rows: Any) -> int:
     return chunk_rows
 
 
+def _check_not_the_input(data: Any, output: str | None) -> None:
+    """The input is the run's recorded input and the windows' rows: never overwritten."""
+    if output is None or not isinstance(data, (str, os.PathLike)) or not os.path.exists(output):
+        return
+    if os.path.exists(data) and os.path.samefile(data, output):
+        raise InvalidArgument("output", "a path other than the input's", output)
+
+
 def _stream(
     source: _Input,
     model: ScoringModel,
@@ -341,6 +349,7 @@ def predict(
     if output is None and isinstance(data, (str, os.PathLike)):
         raise InvalidArgument("output", "an output path (.parquet or .csv) for a file input", None)
     out = _Output(output)
+    _check_not_the_input(data, output)
     resolved = resolve_model(model)
     source = _open_input(data, chunk_rows)
     check_schema(resolved.signature, source.schema, id_column)

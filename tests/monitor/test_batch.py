@@ -266,3 +266,19 @@ def test_the_output_file_gets_the_umasks_mode_not_a_private_temp_files(regressor
         os.umask(old)
     for name in ("out.parquet", "out.csv"):
         assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o644, name
+
+
+@pytest.mark.parametrize("limit", [batch.INPUT_COPY_LIMIT, 0], ids=["copy", "reference"])
+def test_an_output_that_is_the_input_is_refused_before_a_run(
+    regressor, tmp_path, monkeypatch, limit
+):
+    # A large input is kept by reference: overwriting it would lose the windows' inputs.
+    monkeypatch.setattr(batch, "INPUT_COPY_LIMIT", limit)
+    _frame(30).to_parquet(tmp_path / "in.parquet")
+    before = (tmp_path / "in.parquet").read_bytes()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InvalidArgument) as err:
+        mlops.predict("reg/1", "in.parquet", tmp_path / "." / "in.parquet")
+    assert err.value.argument == "output" and "input" in str(err.value)
+    assert (tmp_path / "in.parquet").read_bytes() == before
+    assert len(_runs()) == 0 and mlops.list_windows("reg") == []
