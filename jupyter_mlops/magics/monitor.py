@@ -24,7 +24,10 @@ ACTIONS = ("declare", "list", "show", "run", "history", "delete")
 @argument(
     "--share", type=float, default=0.3, help="declare: alert at this share of drifted columns"
 )
-@argument("--performance", "-p", help="declare: gates such as 'accuracy >= 0.9; f1 >= 0.8'")
+@argument(
+    "--performance", "-p", action="append",
+    help="declare: gates such as 'accuracy >= 0.9; f1 >= 0.8' (repeatable)",
+)  # fmt: skip
 @argument("--on-alert", help="declare: retrain:PIPELINE (retrains on an alert) or pipeline:NAME")
 def monitor_cmd(magics: Any, args: Any, cell: str | None) -> Any:
     """``show`` and ``history`` return the history frame (``.figure()`` plots it); ``run`` its result."""

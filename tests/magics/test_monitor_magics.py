@@ -44,3 +44,14 @@ def test_usage_errors_are_one_line(ip, served):
         ip.run_line_magic("mlops", "monitor declare churn")
     with pytest.raises(UsageError):
         ip.run_line_magic("mlops", "monitor explode churn")
+
+
+def test_repeated_performance_options_are_all_kept(ip, served):
+    info = ip.run_line_magic(
+        "mlops",
+        "monitor declare churn --model clf@production -p 'accuracy >= 0.9' "
+        '--performance "f1 >= 0.8"',
+    )
+    assert info.performance == ("accuracy >= 0.9", "f1 >= 0.8")
+    info = ip.run_line_magic("mlops", "monitor declare churn --model clf@production -p 'f1 > 0.5'")
+    assert info.performance == ("f1 > 0.5",)
