@@ -161,8 +161,9 @@ def _performance(window: WindowInfo, signature: dict[str, Any]) -> tuple[dict, l
     if kind not in ("classification", "regression"):
         return {}, ["performance not computed: the model's output kind is unknown"]
     frame = load_window(window, labels=True, inputs=False)
-    frame = frame[frame["label"].notna()]
-    y_true, y_pred = list(frame["label"]), [_plain(p) for p in frame[window.columns[-1]]]
+    label = frame.attrs["label_column"]
+    frame = frame[frame[label].notna()]
+    y_true, y_pred = list(frame[label]), [_plain(p) for p in frame[window.columns[-1]]]
     metrics: dict[str, float] = {}
     notes: list[str] = []
     from sklearn import metrics as skm

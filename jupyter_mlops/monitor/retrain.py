@@ -183,10 +183,11 @@ def _window_snapshot(plan: _Plan) -> str:
 
     assert plan.window is not None
     frame = load_window(plan.window, labels=True)
-    frame = frame[frame["label"].notna()]
+    label = frame.attrs["label_column"]
+    frame = frame[frame[label].notna()]
     inputs = [c for c in plan.window.columns[:-1] if c != plan.target]
     out = frame[inputs].copy()
-    out[plan.target] = frame["label"].infer_objects().to_numpy()
+    out[plan.target] = frame[label].infer_objects().to_numpy()
     out = out.reset_index(drop=True)
     desc = f"labelled rows of window {plan.window.id} ({plan.info.model}), for retraining"
     return snapshot(out, f"{plan.info.name}-window", run=False, description=desc).ref

@@ -71,7 +71,8 @@ def load_window(
 ) -> pd.DataFrame:
     """The window's rows (inputs, prediction, id, timestamp) as a DataFrame.
 
-    ``labels=True`` adds a ``label`` column (None when unknown); ``inputs=False``
+    ``labels=True`` adds a ``label`` column (None when unknown; ``label_`` when an
+    input is called ``label``: its name is in ``frame.attrs["label_column"]``); ``inputs=False``
     leaves the input columns out, reading only the log's own. A batch window's
     inputs are read from its rows of the input snapshot.
     """
@@ -87,9 +88,13 @@ def load_window(
     if labels:
         import pandas as pd
 
+        from .log import free_names
+
         known = monitor_store.window_labels(store, info.id)
         ids = frame[frame.columns[-2]]  # the id column precedes the timestamp
-        frame["label"] = pd.Series([known.get(i) for i in ids], dtype=object)
+        name = free_names([str(c) for c in frame.columns], ["label"])[0]
+        frame[name] = pd.Series([known.get(i) for i in ids], dtype=object)
+        frame.attrs["label_column"] = name
     return frame
 
 
