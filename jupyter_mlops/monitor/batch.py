@@ -34,7 +34,7 @@ import pyarrow as pa
 
 from ..errors import InvalidArgument
 from ..registry.signature import Signature
-from .batch_scoring import ScoringModel, resolve_model, scored_chunks
+from .batch_scoring import ChunkRefused, ScoringModel, resolve_model, scored_chunks
 from .batch_windows import BatchWindows
 from .log import PredictionIds
 
@@ -294,8 +294,9 @@ def _stream(
     ids_source = PredictionIds()
     rows = chunks = 0
     bar = tqdm(total=source.n_rows, unit="rows", desc=f"predict {model.name}", disable=not progress)
+    scored = scored_chunks(model, _rechunk(_read(source), chunk_rows))
     try:
-        for chunk, predictions, opened in scored_chunks(model, _rechunk(_read(source), chunk_rows)):
+        for chunk, predictions, opened in _named_refusals(scored):
             start = ids_source.take_range(chunk.num_rows)
             ids = ids_source.array(start, chunk.num_rows)
             kept = chunk.select([id_column]) if id_column is not None else chunk
@@ -311,6 +312,21 @@ def _stream(
     finally:
         bar.close()
     return rows, chunks
+
+
+def _named_refusals(chunks: Iterator[tuple]) -> Iterator[tuple]:
+    """The scored chunks (in input order); a refused one as InvalidArgument naming its rows."""
+    start = 0
+    try:
+        for scored in chunks:
+            yield scored
+            start += scored[0].num_rows
+    except ChunkRefused as exc:
+        if exc.row is not None:
+            where = f"row {start + exc.row}"
+        else:
+            where = f"rows {start} to {start + exc.n_rows - 1}"
+        raise InvalidArgument("data", exc.expected, f"{where}: {exc.got}") from None
 
 
 def _read(source: _Input) -> Iterator[pa.RecordBatch]:

@@ -24,6 +24,14 @@ from ..registry.signature import Signature
 from ..registry.uri import parse_ref
 
 
+class ChunkRefused(Exception):
+    """A chunk the model cannot score: ``row`` (in the chunk) when one row is to blame."""
+
+    def __init__(self, expected: str, got: str, n_rows: int, row: int | None = None) -> None:
+        super().__init__(got)
+        self.expected, self.got, self.n_rows, self.row = expected, got, n_rows, row
+
+
 @dataclass(frozen=True)
 class ScoringModel:
     """A registered model version, its signature and (once loaded) the model itself."""
@@ -44,10 +52,33 @@ class ScoringModel:
     def score(self, chunk: pa.Table) -> pa.Array:
         import numpy as np
 
+        self._check_missing(chunk)
         order = self.order
         frame = (chunk.select(order) if order else chunk).to_pandas()
         x = frame if self.signature.named else frame.to_numpy()
-        return pa.array(np.asarray(self.obj.predict(x)))
+        try:
+            return pa.array(np.asarray(self.obj.predict(x)))
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ChunkRefused(
+                "rows the model accepts", f"the model refused them: {first}", chunk.num_rows
+            ) from None
+
+    def _check_missing(self, chunk: pa.Table) -> None:
+        """Missing values in a column the signature says is never missing, as serving refuses them."""
+        import pyarrow.compute as pc
+
+        for column in self.signature.inputs or ():
+            values = chunk.column(column.name)
+            if not column.nullable and values.null_count:
+                row = pc.index(values.is_null(), True).as_py()
+                raise ChunkRefused(
+                    f"a value in every row of column {column.name!r} (not nullable in the "
+                    "model's signature)",
+                    "a missing value",
+                    chunk.num_rows,
+                    row,
+                )
 
 
 def resolve_model(model: str) -> ScoringModel:

@@ -282,3 +282,25 @@ def test_an_output_that_is_the_input_is_refused_before_a_run(
     assert err.value.argument == "output" and "input" in str(err.value)
     assert (tmp_path / "in.parquet").read_bytes() == before
     assert len(_runs()) == 0 and mlops.list_windows("reg") == []
+
+
+def test_a_missing_value_the_model_cannot_take_is_named_not_a_library_traceback(
+    regressor, tmp_path
+):
+    lines = ["x0,x1"] + [f"{i}.5,1.0" for i in range(30)] + ["2.5,", "1.0,1.0"]
+    (tmp_path / "in.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(InvalidArgument) as err:
+        mlops.predict("reg/1", tmp_path / "in.csv", tmp_path / "out.csv", chunk_rows=10)
+    assert err.value.argument == "data" and "'x1'" in str(err.value) and "row 30" in str(err.value)
+    assert _runs().status.tolist() == ["FAILED"] and mlops.list_windows("reg") == []
+    assert not any(p.name.startswith(("out", ".mlops-predict")) for p in tmp_path.iterdir())
+
+
+def test_a_chunk_the_model_refuses_is_named_with_its_rows(regressor, tmp_path):
+    df = _frame(25)
+    df.loc[17, "x0"] = np.inf  # not a missing value: only the model refuses it
+    with pytest.raises(InvalidArgument) as err:
+        mlops.predict("reg/1", df, chunk_rows=10)
+    assert err.value.argument == "data" and "rows 10 to 19" in str(err.value)
+    assert "infinity" in str(err.value).lower()
+    assert _runs().status.tolist() == ["FAILED"] and mlops.list_windows("reg") == []
