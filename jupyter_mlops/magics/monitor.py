@@ -20,7 +20,10 @@ ACTIONS = ("declare", "list", "show", "run", "history", "delete")
 @argument("action", choices=ACTIONS, metavar="ACTION", help="one of " + ", ".join(ACTIONS))
 @argument("name", nargs="?", help="the monitor (run without NAME runs every monitor)")
 @argument("--model", "-m", help="declare: the model, name@alias or name/3")
-@argument("--reference", "-r", default="train@latest", help="declare: the reference snapshot")
+@argument(
+    "--reference", "-r",
+    help="declare: the reference snapshot (train@latest; an edit keeps the monitor's)",
+)  # fmt: skip
 @argument(
     "--share", type=float, default=0.3, help="declare: alert at this share of drifted columns"
 )

@@ -41,6 +41,7 @@ METRICS = CLASSIFIER_METRICS + REGRESSOR_METRICS
 DRIFT_KEYS = ("share", "thresholds", "prediction")
 ON_ALERT_ACTIONS = ("retrain", "pipeline")
 DEFAULT_DRIFT: Mapping[str, Any] = MappingProxyType({"share": 0.3})
+DEFAULT_REFERENCE = "train@latest"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}$")
 _ON_ALERT = re.compile(r"^(retrain|pipeline):([A-Za-z0-9][A-Za-z0-9_.\-/@]{0,199})$")
 
@@ -168,10 +169,29 @@ def _check_targets(model: Any, reference: Any) -> tuple[str, str]:
     return model, reference
 
 
+def _kept_targets(name: str, model: Any, reference: Any) -> tuple[Any, Any]:
+    """An edit that leaves ``model`` or ``reference`` out keeps the monitor's; a new one needs ``model``."""
+    from ..errors import NotFound
+
+    if model is not None and reference is not None:
+        return model, reference
+    try:
+        existing = monitor_store.get_monitor(get_store(), name)
+    except NotFound:
+        if model is None:
+            raise InvalidArgument(
+                "model", "the model to watch, such as 'churn@production'", None
+            ) from None
+        return model, DEFAULT_REFERENCE
+    return existing.model if model is None else model, (
+        existing.reference if reference is None else reference
+    )
+
+
 def monitor(
     name: str,
-    model: str = "churn@production",
-    reference: str = "train@latest",
+    model: str | None = None,
+    reference: str | None = None,
     drift: Mapping[str, Any] | None = DEFAULT_DRIFT,
     performance: Any = None,
     on_alert: str | None = None,
@@ -184,7 +204,8 @@ def monitor(
 
     ``model`` is ``name@alias`` (windows served under that alias) or
     ``name/3``; ``reference`` a snapshot the windows are compared with (its
-    stored profile; ``@latest`` is resolved at each run). ``drift``:
+    stored profile; ``@latest`` is resolved at each run; ``train@latest`` by
+    default). Editing a monitor, either left out keeps the monitor's own. ``drift``:
     ``{"share": 0.3}`` alerts when at least 30% of the model's input columns
     drifted (``"thresholds"`` per method as in ``mlops.drift``, ``"prediction":
     True`` alerts on prediction drift too); ``None`` never alerts on drift.
@@ -196,6 +217,7 @@ def monitor(
     retrained model must pass to replace the watched one (``mlops.retrain``).
     """
     name = check_name(name)
+    model, reference = _kept_targets(name, model, reference)
     drift_rule = _check_drift(drift)
     gates = check_performance(performance)
     action = _check_on_alert(on_alert)

@@ -55,3 +55,12 @@ def test_repeated_performance_options_are_all_kept(ip, served):
     assert info.performance == ("accuracy >= 0.9", "f1 >= 0.8")
     info = ip.run_line_magic("mlops", "monitor declare churn --model clf@production -p 'f1 > 0.5'")
     assert info.performance == ("f1 > 0.5",)
+
+
+def test_an_edit_without_reference_keeps_the_monitors(ip, served):
+    mlops.snapshot(rows(5), "holdout", run=False)
+    ip.run_line_magic("mlops", "monitor declare churn --model clf@production -r holdout@latest")
+    info = ip.run_line_magic("mlops", "monitor declare churn --model clf@production --share 0.5")
+    assert (info.reference, info.drift) == ("holdout@latest", {"share": 0.5})
+    fresh = ip.run_line_magic("mlops", "monitor declare other --model clf@production")
+    assert fresh.reference == "train@latest"

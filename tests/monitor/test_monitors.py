@@ -115,3 +115,18 @@ def test_a_metric_the_models_kind_never_computes_is_refused(
         mlops.monitor("m", model=model, reference="train@latest", performance=gate)
     assert err.value.argument == "performance" and expected in str(err.value)
     assert mlops.list_monitors() == []
+
+
+def test_the_watched_model_is_never_a_default(classifier):
+    from sklearn.dummy import DummyClassifier
+
+    reference()
+    mlops.register_model("churn", DummyClassifier().fit([[0.0]], [0]))
+    mlops.set_alias("churn", "production", 1)
+    with pytest.raises(InvalidArgument) as err:
+        mlops.monitor("fraud", reference="train@latest")  # not churn@production
+    assert err.value.argument == "model"
+    assert mlops.list_monitors() == []
+    mlops.monitor("fraud", model="clf@production")
+    edited = mlops.monitor("fraud", drift={"share": 0.5})  # an edit keeps the model
+    assert (edited.model, edited.drift) == ("clf@production", {"share": 0.5})
