@@ -141,22 +141,68 @@ def _read_piece(src, path: str, row_group: int | None) -> pa.Table:
     frag = next(iter(src.dataset([path]).get_fragments()))
     if row_group is not None:
         frag = frag.split_by_row_group()[row_group]
-    return frag.to_table(schema=src.schema)
+    return frag.to_table(schema=src.schema, **src.scan_options())
+
+
+def _row_group_piece(
+    src, path: str, row_group: int, offset: int, edges: dict[str, Sequence[float]]
+) -> tuple[TableProfile, FingerprintPart, pa.Schema]:
+    """One task: read a row group, profile it and cut its fingerprint blocks; the table stays."""
+    return _piece(_read_piece(src, path, row_group), offset, edges)
+
+
+def _file_piece(
+    src, path: str, offset: int, edges: dict[str, Sequence[float]]
+) -> tuple[TableProfile, FingerprintPart | None, pa.Schema]:
+    """One task: stream a file's batches (bounded memory), as the single-machine scan does."""
+    from .stream import scan
+
+    scanned = scan(src.batches(paths=[path]), src.schema, edges, offset=offset)
+    return scanned.profile, scanned.part, src.schema
+
+
+def _pieces(src, min_tasks: int) -> list[tuple[str, int | None, int]]:
+    """(path, row group or None for the whole file, first row's position), from the footers.
+
+    Whole files when there are enough of them to keep every worker busy (fewer
+    fingerprint parts to stitch), else row groups.
+    """
+    by_file = len(src.paths) >= min_tasks
+    pieces, offset = [], 0
+    for frag, path in zip(src.dataset().get_fragments(), src.paths):
+        meta = frag.metadata
+        if by_file:
+            pieces.append((path, None, offset))
+            offset += meta.num_rows
+            continue
+        for i in range(meta.num_row_groups):
+            pieces.append((path, i, offset))
+            offset += meta.row_group(i).num_rows
+    return pieces
 
 
 def scan_files_on_cluster(src, edges, cluster: Any) -> Scanned:
-    """A file data set profiled on a Dask cluster: one task per Parquet row group or CSV file."""
+    """A file data set profiled on a Dask cluster: one task per Parquet file or row group.
+
+    Parquet pieces know their first row's position from the footers, so each
+    is one task (read, profile, fingerprint blocks) returning only its profile
+    and fingerprint part; CSV files chain their row counts.
+    """
     from dask import delayed
 
     client = client_for(cluster)
-    pieces: list[tuple[str, int | None]] = []
-    for frag, path in zip(src.dataset().get_fragments(), src.paths):
-        if src.format == "parquet":
-            pieces += [(path, i) for i in range(frag.metadata.num_row_groups)]
-        else:
-            pieces.append((path, None))
-    tables = [delayed(_read_piece)(src, path, rg) for path, rg in pieces]
-    return _run(tables, edges, client, True)[0]
+    if src.format != "parquet":
+        tables = [delayed(_read_piece)(src, path, None) for path in src.paths]
+        return _run(tables, edges, client, True)[0]
+    src_key = delayed(src, pure=True)  # sent to each worker once, not with every task
+    threads = sum(client.nthreads().values()) if client is not None else 1
+    tasks = [
+        delayed(_file_piece, pure=True)(src_key, path, offset, edges)
+        if rg is None
+        else delayed(_row_group_piece, pure=True)(src_key, path, rg, offset, edges)
+        for path, rg, offset in _pieces(src, 2 * threads)
+    ]
+    return _merge(_compute(tasks, client), True)[0]
 
 
 def write_partitions(ddf, path: str) -> None:

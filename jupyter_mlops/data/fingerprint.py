@@ -187,7 +187,17 @@ def fingerprint_part(table: pa.Table, offset: int) -> FingerprintPart:
     whole = (n - head_n) // BLOCK_ROWS * BLOCK_ROWS
     body = table.slice(head_n, whole)
     blocks = [block_digests(c) for c in body.columns]
-    return FingerprintPart(n, table.slice(0, head_n), blocks, table.slice(head_n + whole))
+    return FingerprintPart(
+        n, _compact(table.slice(0, head_n)), blocks, _compact(table.slice(head_n + whole))
+    )
+
+
+def _compact(rows: pa.Table) -> pa.Table:
+    """A copy holding only these rows: a slice pickles (and keeps alive) its whole parent's buffers."""
+    columns = [
+        pa.concat_arrays(c.chunks) if c.num_chunks else pa.array([], c.type) for c in rows.columns
+    ]
+    return pa.Table.from_arrays(columns, schema=rows.schema)
 
 
 class Fingerprinter:
@@ -254,3 +264,34 @@ class Fingerprinter:
         if self._pending_rows:
             self._hash(self._joined())
         return combine(column_digest(f, self.n_rows, b) for f, b in zip(self.schema, self._blocks))
+
+
+class PartFingerprinter:
+    """The ``FingerprintPart`` of rows streamed in batches, given their first row's position.
+
+    Streams one file on a worker with bounded memory: the rows up to the first
+    block boundary are kept as the head, whole blocks are hashed, and what is
+    left at the end is the tail.
+    """
+
+    def __init__(self, schema: pa.Schema, offset: int) -> None:
+        self.schema = schema
+        self._head_n = (-offset) % BLOCK_ROWS
+        self._head: list[pa.Table] = []
+        self._head_rows = 0
+        self._body = Fingerprinter(schema)
+
+    def update(self, batch: pa.RecordBatch | pa.Table) -> None:
+        take = min(self._head_n - self._head_rows, batch.num_rows)
+        if take > 0:
+            self._head.append(_compact(pa.Table.from_batches([batch.slice(0, take)])))
+            self._head_rows += take
+            batch = batch.slice(take)
+        self._body.update(batch)
+
+    def part(self) -> FingerprintPart:
+        body = self._body
+        tail = _compact(body._joined()) if body._pending_rows else self.schema.empty_table()
+        head = pa.concat_tables(self._head) if self._head else self.schema.empty_table()
+        n = self._head_rows + body.n_rows
+        return FingerprintPart(n, _compact(head), body._blocks, tail)

@@ -254,10 +254,12 @@ class Dataset:
             partition_base_dir=self.base,
         )
 
-    def batches(self, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-        """Record batches, file by file; a file that cannot be read is named in the error."""
-        options = self._scan_options()
-        for frag, path in zip(self.dataset().get_fragments(), self.paths):
+    def batches(
+        self, columns: list[str] | None = None, paths: list[str] | None = None
+    ) -> Iterator[pa.RecordBatch]:
+        """Record batches, file by file (all or ``paths``); a file that cannot be read is named."""
+        options = self.scan_options()
+        for frag, path in zip(self.dataset(paths).get_fragments(), paths or self.paths):
             try:
                 yield from frag.to_batches(
                     schema=self.schema,
@@ -275,7 +277,7 @@ class Dataset:
                     hint=f"{path}: {type(exc).__name__}: {exc}",
                 ) from None
 
-    def _scan_options(self) -> dict[str, Any]:
+    def scan_options(self) -> dict[str, Any]:
         """Local Parquet is read column page by page (no pre-buffering: less memory, as fast);
         remote files keep pyarrow's coalesced pre-buffered reads, which save round trips."""
         if self.format != "parquet" or self.protocol not in ("file", "local"):

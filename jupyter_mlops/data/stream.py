@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from .fingerprint import Fingerprinter
+from .fingerprint import Fingerprinter, FingerprintPart, PartFingerprinter
 from .frames import DATETIME, NUMERIC, column_kind
 from .profile import (
     PROGRESS_CELLS,
@@ -57,6 +57,7 @@ class Scanned:
     fingerprint: str
     profile: TableProfile
     n_rows: int
+    part: FingerprintPart | None = None  # with ``scan(offset=...)``: the piece's share
 
 
 def _progress(total_rows: int | None, n_columns: int, desc: str):
@@ -83,8 +84,8 @@ class _Hasher:
     batch overlaps with profiling the previous chunk; one batch at most waits.
     """
 
-    def __init__(self, schema: pa.Schema) -> None:
-        self.fp = Fingerprinter(schema)
+    def __init__(self, schema: pa.Schema, offset: int | None = None) -> None:
+        self.fp = Fingerprinter(schema) if offset is None else PartFingerprinter(schema, offset)
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="mlops-fingerprint")
         self._last: Future | None = None
 
@@ -93,9 +94,12 @@ class _Hasher:
             self._last.result()
         self._last = self._pool.submit(self.fp.update, batch)
 
-    def hexdigest(self) -> str:
+    def result(self) -> tuple[str, FingerprintPart | None]:
+        """The digest, or for a piece of the data (``offset``) its part."""
         self.close()
-        return self.fp.hexdigest()
+        if isinstance(self.fp, PartFingerprinter):
+            return "", self.fp.part()
+        return self.fp.hexdigest(), None
 
     def close(self) -> None:
         try:
@@ -114,9 +118,14 @@ def scan(
     writer=None,
     total_rows: int | None = None,
     fingerprint: bool = True,
+    offset: int | None = None,
 ) -> Scanned:
-    """Fingerprint and profile the batches (and hand each to ``writer``) in one pass."""
-    hasher = _Hasher(schema) if fingerprint else None
+    """Fingerprint and profile the batches (and hand each to ``writer``) in one pass.
+
+    ``offset``: the batches are a piece of the data starting at that row (a
+    task on a cluster); the result carries the piece's fingerprint part.
+    """
+    hasher = _Hasher(schema, offset) if fingerprint else None
     columns = ThreadPoolExecutor(PROFILE_THREADS, thread_name_prefix="mlops-profile")
     merged: TableProfile | None = None
     pending: list[pa.RecordBatch] = []
@@ -146,7 +155,7 @@ def scan(
             if pending_rows >= CHUNK_ROWS:
                 flush()
         flush()
-        digest = hasher.hexdigest() if hasher is not None else ""
+        digest, part = hasher.result() if hasher is not None else ("", None)
     finally:
         columns.shutdown(wait=True)
         if hasher is not None:
@@ -154,7 +163,7 @@ def scan(
         if bar is not None:
             bar.close()
     profile = merge_all([merged] if merged is not None else [], schema)
-    return Scanned(digest, profile, n_rows)
+    return Scanned(digest, profile, n_rows, part)
 
 
 def parquet_writer(path: str | os.PathLike, schema: pa.Schema):

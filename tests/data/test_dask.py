@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -78,3 +80,18 @@ def test_bad_cluster_and_keep_are_named(store):
         mlops.snapshot(ddf, "x", cluster=42)
     with pytest.raises(mlops.InvalidArgument, match="cluster"):
         mlops.snapshot(make_frame(10), "x", cluster="tcp://127.0.0.1:1")
+
+
+def test_many_files_on_a_cluster_are_one_streamed_task_each(store, tmp_path, client):
+    """Enough files for every worker: each file is streamed whole on a worker (its own
+    fingerprint part, blocks cut at any position, a file shorter than a block included)."""
+    frame = make_frame(2 * BLOCK_ROWS + 500, seed=11)
+    table = to_table(frame)
+    folder = tmp_path / "many"
+    folder.mkdir()
+    cuts = [0, 100, 16_000, 20_000, 33_000, table.num_rows]
+    for i, (a, b) in enumerate(itertools.pairwise(cuts)):
+        pq.write_table(table.slice(a, b - a), folder / f"p{i}.parquet")
+    on_cluster = mlops.snapshot(str(folder), "cluster", cluster=client, keep="reference")
+    assert on_cluster.fingerprint == fingerprint(table)
+    assert_same_profile(mlops.get_profile(on_cluster), profile_table(table))

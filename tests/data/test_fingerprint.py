@@ -119,3 +119,15 @@ def test_fingerprint_of_batches_straddling_blocks_equals_the_whole():
         fp.update(table.slice(start, size).to_batches()[0])
         start += size
     assert fp.n_rows == n and fp.hexdigest() == fingerprint(table)
+
+
+def test_fingerprint_part_carries_only_its_edge_rows():
+    """A Dask task returns its part to the client: it must not drag the whole piece along."""
+    import pickle
+
+    from jupyter_mlops.data.fingerprint import BLOCK_ROWS, fingerprint_part
+
+    table = pa.table({"x": np.arange(10 * BLOCK_ROWS + 9, dtype=np.float64)})
+    part = fingerprint_part(table, 5)
+    assert part.head.num_rows == BLOCK_ROWS - 5 and part.tail.num_rows == 14
+    assert len(pickle.dumps(part)) < 2 * BLOCK_ROWS * 8  # the table is 10 blocks of 8-byte values
