@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = ["WindowInfo", "get_window", "list_windows", "load_window", "window_profile"]
 
+SOURCES = ("serve", "batch")
+
 
 def _since(since: Any) -> float | None:
     if since is None:
@@ -46,10 +48,11 @@ def list_windows(
     under that alias (the alias at the time, not where it points now).
     """
     ref = parse_ref(model)
+    _check_filters(alias, version, source, limit)
     if ref.alias not in (None, "latest") and alias is None:
         alias = ref.alias
     version = version if version is not None else ref.version
-    return monitor_store.list_windows(
+    windows = monitor_store.list_windows(
         get_store(),
         ref.name,
         since=_since(since),
@@ -58,6 +61,26 @@ def list_windows(
         source=source,
         limit=limit,
     )
+    if not windows:
+        from ..store import models as model_store
+
+        model_store.get_model(get_store(), ref.name)  # a misspelt model: NotFound, not []
+    return windows
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _check_filters(alias: Any, version: Any, source: Any, limit: Any) -> None:
+    if alias is not None and (not isinstance(alias, str) or not alias):
+        raise InvalidArgument("alias", "an alias name such as 'production'", alias)
+    if version is not None and not _positive(version):
+        raise InvalidArgument("version", "a version number (1 or more)", version)
+    if source is not None and source not in SOURCES:
+        raise InvalidArgument("source", " or ".join(SOURCES), source)
+    if limit is not None and not _positive(limit):
+        raise InvalidArgument("limit", "a positive number of windows", limit)
 
 
 def get_window(window_id: str) -> WindowInfo:
