@@ -10,6 +10,7 @@ malformed filter fails there with ``InvalidArgument``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -72,6 +73,18 @@ def translate_filter(filter: str | None) -> tuple[Comparison, ...]:
     """MLflow's ``filter_string`` as this package's comparisons."""
     if filter is None or not filter.strip():
         return ()
+    if len(filter) > _CACHED_TEXT:
+        return _translated_filter.__wrapped__(filter)
+    return _translated_filter(filter)
+
+
+_CACHED_TEXT = 2000  # longer texts are parsed each time: the cache stays small
+
+
+@functools.lru_cache(maxsize=256)
+def _translated_filter(filter: str) -> tuple[Comparison, ...]:
+    """Parsed once per text: a client (or a page of a dashboard) repeats the same searches;
+    the comparisons are frozen, a refused filter raises and is not kept."""
     return tuple(_seconds(_quoted(c)) for c in parse_filter(_outside_quotes(filter)))
 
 
@@ -89,6 +102,14 @@ def translate_order_by(order_by: Sequence[str] | None) -> tuple[OrderBy, ...] | 
     """MLflow's ``order_by`` list (default: newest first, as MLflow)."""
     if not order_by:
         return None
+    items = tuple(order_by)
+    if sum(len(item) for item in items) > _CACHED_TEXT:
+        return _translated_order_by.__wrapped__(items)
+    return _translated_order_by(items)
+
+
+@functools.lru_cache(maxsize=256)
+def _translated_order_by(order_by: tuple[str, ...]) -> tuple[OrderBy, ...] | None:
     for item in order_by:
         if not _ORDER_ITEM.match(item):
             raise InvalidArgument(
