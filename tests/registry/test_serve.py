@@ -178,38 +178,38 @@ def test_fixed_version_and_unknown_refs(store, train):
         assert Client(server.port).call("GET", "/health")[1]["version"] == 1
 
 
+def cli_serve(port: int, ref: str, *args: str, env: dict[str, str]) -> subprocess.Popen:
+    """``jupyter mlops serve REF`` in a subprocess, returned once ``/health`` answers."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from jupyter_mlops.cli import main; main()", "serve", ref,
+         "--port", str(port), *args],
+        env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+    def healthy():
+        try:
+            return Client(port).call("GET", "/health")
+        except OSError:
+            assert proc.poll() is None, proc.communicate()
+            return None
+
+    try:
+        wait_for(healthy, timeout=60, what="the CLI server")
+    except BaseException:
+        proc.kill()
+        proc.communicate(timeout=30)
+        raise
+    return proc
+
+
 def test_cli_serve_in_a_subprocess(store, train, cancer, mlops_home):
     train("cancer", accuracy=0.9)
     mlops.set_alias("cancer", "production", 1)
     port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from jupyter_mlops.cli import main; main()",
-            "serve",
-            "cancer@production",
-            "--port",
-            str(port),
-            "--refresh",
-            "0.2",
-        ],
-        env={**os.environ, "MLOPS_HOME": str(mlops_home)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = cli_serve(port, "cancer@production", "--refresh", "0.2",
+                     env={"MLOPS_HOME": str(mlops_home)})  # fmt: skip
     try:
-
-        def healthy():
-            try:
-                return Client(port).call("GET", "/health")
-            except OSError:
-                assert proc.poll() is None, proc.communicate()
-                return None
-
-        status, body = wait_for(healthy, timeout=60, what="the CLI server")
-        assert body["version"] == 1
+        assert Client(port).call("GET", "/health")[1]["version"] == 1
         status, body = Client(port).call(
             "POST", "/predict", cancer[0].head(2).to_dict(orient="records")
         )
@@ -309,31 +309,9 @@ def test_binding_beyond_loopback_without_a_token_warns(store, train, monkeypatch
 def test_cli_serve_with_a_token_from_the_environment(store, train, cancer, mlops_home):
     train("cancer", accuracy=0.9)
     port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from jupyter_mlops.cli import main; main()",
-            "serve",
-            "cancer/1",
-            "--port",
-            str(port),
-        ],
-        env={**os.environ, "MLOPS_HOME": str(mlops_home), "MLOPS_SERVE_TOKEN": "from-env"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    env = {"MLOPS_HOME": str(mlops_home), "MLOPS_SERVE_TOKEN": "from-env"}
+    proc = cli_serve(port, "cancer/1", env=env)  # /health needs no token
     try:
-
-        def healthy():
-            try:
-                return Client(port).call("GET", "/health")
-            except OSError:
-                assert proc.poll() is None, proc.communicate()
-                return None
-
-        wait_for(healthy, timeout=60, what="the CLI server")
         rows = cancer[0].head(2).to_dict(orient="records")
         assert Client(port).call("POST", "/predict", rows)[0] == 401
         auth = {"Authorization": "Bearer from-env"}
