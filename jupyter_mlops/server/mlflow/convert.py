@@ -132,8 +132,10 @@ def summary_json(run: Any) -> str:
     rid = _quote(run_id)
     end_time = "" if end is None else f',"end_time":{ms(end)}'
     metrics = ",".join(
-        f'{{"key":{_quote(k)},"value":{_number(v)},"timestamp":{ms(ts)},"step":{int(step)}}}'
-        for k, v, step, ts in sorted(run.metrics)
+        [
+            f'{{"key":{_quote(k)},"value":{_number(v)},"timestamp":{ms(ts)},"step":{int(step)}}}'
+            for k, v, step, ts in _sorted(run.metrics)
+        ]
     )
     text = (
         f'{{"info":{{"run_id":{rid},"run_uuid":{rid},"run_name":{_quote(name)},'
@@ -151,12 +153,17 @@ def summary_json(run: Any) -> str:
 
 
 def _pairs(items: list[tuple[str, str]]) -> str:
-    return ",".join(f'{{"key":{_quote(k)},"value":{_quote(v)}}}' for k, v in sorted(items))
+    return ",".join([f'{{"key":{_quote(k)},"value":{_quote(v)}}}' for k, v in _sorted(items)])
+
+
+def _sorted(items: list[tuple]) -> list[tuple]:
+    return sorted(items) if len(items) > 1 else items
 
 
 def _number(value: float) -> str:
-    number = json_number(value)
-    return f'"{number}"' if isinstance(number, str) else repr(number)
+    if value - value == 0:  # finite (NaN and the infinities give NaN)
+        return repr(value)
+    return f'"{json_number(value)}"'
 
 
 def runs_page(runs: list[str], token: str | None) -> RawJson:
