@@ -192,8 +192,10 @@ def fingerprint_part(table: pa.Table, offset: int) -> FingerprintPart:
     )
 
 
-def _compact(rows: pa.Table) -> pa.Table:
+def _compact(rows: pa.Table | pa.RecordBatch) -> pa.Table:
     """A copy holding only these rows: a slice pickles (and keeps alive) its whole parent's buffers."""
+    if isinstance(rows, pa.RecordBatch):
+        rows = pa.Table.from_batches([rows])
     columns = [
         pa.concat_arrays(c.chunks) if c.num_chunks else pa.array([], c.type) for c in rows.columns
     ]
@@ -233,8 +235,8 @@ class Fingerprinter:
         whole = (n - start) // BLOCK_ROWS * BLOCK_ROWS
         if whole:
             self._hash(batch.slice(start, whole))
-        if n - start - whole:
-            self._pending = [batch.slice(start + whole)]
+        if n - start - whole:  # copied: a slice would keep the whole batch alive
+            self._pending = [_compact(batch.slice(start + whole))]
             self._pending_rows = n - start - whole
 
     def add_part(self, part: FingerprintPart) -> None:

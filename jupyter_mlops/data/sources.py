@@ -22,6 +22,7 @@ later tell whether a file changed.
 from __future__ import annotations
 
 import base64
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -278,11 +279,13 @@ class Dataset:
                 ) from None
 
     def scan_options(self) -> dict[str, Any]:
-        """Local Parquet is read column page by page (no pre-buffering: less memory, as fast);
-        remote files keep pyarrow's coalesced pre-buffered reads, which save round trips."""
-        if self.format != "parquet" or self.protocol not in ("file", "local"):
-            return {}
-        return {"fragment_scan_options": ds.ParquetFragmentScanOptions(pre_buffer=False)}
+        """How files are read: local Parquet column page by page (no pre-buffering: less
+        memory, as fast; remote files keep pyarrow's coalesced reads, which save round trips),
+        into jemalloc where pyarrow has it (see ``read_pool``)."""
+        options: dict[str, Any] = {"memory_pool": read_pool()}
+        if self.format == "parquet" and self.protocol in ("file", "local"):
+            options["fragment_scan_options"] = ds.ParquetFragmentScanOptions(pre_buffer=False)
+        return options
 
     def sample(self, columns: list[str], rows: int, pieces: int = 8) -> pa.Table:
         """Up to ``rows`` rows of ``columns``: the first rows of evenly spaced row groups or files."""
@@ -293,8 +296,20 @@ class Dataset:
         per = max(1, rows // len(take))
         parts = []
         for i in take:
-            for batch in frags[i].to_batches(schema=self.schema, columns=columns, batch_size=per):
-                parts.append(batch)
+            batches = frags[i].to_batches(
+                schema=self.schema,
+                columns=columns,
+                batch_size=per,
+                batch_readahead=0,  # only the first batch is wanted
+                fragment_readahead=1,
+                **self.scan_options(),
+            )
+            for batch in batches:  # a copy: the batch is a slice of its whole decoded row group
+                parts.append(
+                    pa.RecordBatch.from_arrays(
+                        [pa.concat_arrays([c]) for c in batch.columns], schema=batch.schema
+                    )
+                )
                 break
         return pa.Table.from_batches(
             parts, schema=pa.schema([self.schema.field(c) for c in columns])
@@ -320,6 +335,20 @@ class Dataset:
             "hive": list(self.hive),
             "schema": base64.b64encode(self.schema.serialize().to_pybytes()).decode("ascii"),
         }
+
+
+@functools.cache
+def read_pool() -> pa.MemoryPool:
+    """The pool streamed batches are read into: jemalloc if pyarrow has it, else the default.
+
+    pyarrow's default mimalloc pool keeps freed row groups mapped; streaming
+    10M x 20 rows peaked at about 480 MB with it and 390 MB with jemalloc, at
+    the same speed (the process's default pool is left alone).
+    """
+    try:
+        return pa.jemalloc_memory_pool()
+    except (NotImplementedError, pa.ArrowException):
+        return pa.default_memory_pool()
 
 
 def _describe(schema: pa.Schema) -> str:
