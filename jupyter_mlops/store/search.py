@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
@@ -128,7 +129,7 @@ def search_summaries(store: Store, query: RunQuery) -> list[RunSummary]:
         page = {r[0]: RunSummary(r[:-1], _inputs(r[-1]), [], [], []) for r in rows}
         if not page:
             return []
-        among = _among(list(page), s.bind.dialect.name)
+        among = _among(list(page), s.bind.dialect.name, lambda: page_of_ids(s, query))
         for rid, k, v in conn.execute(
             select(Param.run_id, Param.key, Param.value).where(among(Param.run_id))
         ).all():
@@ -147,14 +148,16 @@ def search_summaries(store: Store, query: RunQuery) -> list[RunSummary]:
     return list(page.values())
 
 
-def _among(ids: list[str], dialect: str):
+def _among(ids: list[str], dialect: str, page: Callable[[], Any]):
     """``column IN ids`` with the ids as one bound value (a JSON array in SQLite, an array
-    in PostgreSQL): no bind limit, and no thousand placeholders compiled per read."""
+    in PostgreSQL): no bind limit, and no thousand placeholders compiled per read. A SQLite
+    without ``json_each`` runs the ``page()`` query again inside each read instead."""
     if dialect == "postgresql":
         bound = bindparam("page_ids", ids, type_=ARRAY(String))
         return lambda column: column == any_(bound)
     if not _SQLITE_JSON:
-        return lambda column: column.in_(ids)
+        nested_page = select(page().subquery().c.run_id)
+        return lambda column: column.in_(nested_page)
     each = func.json_each(bindparam("page_ids", json.dumps(ids))).table_valued("value")
     nested = select(each.c.value)
     return lambda column: column.in_(nested)

@@ -108,9 +108,13 @@ def _remote_runs(store) -> list[str]:
     return ids
 
 
-def test_search_summaries_are_the_run_details_of_the_page(any_store) -> None:
+@pytest.mark.parametrize("json_each", [True, False], ids=["json_each", "nested-page"])
+def test_search_summaries_are_the_run_details_of_the_page(
+    any_store, json_each, monkeypatch
+) -> None:
     from jupyter_mlops.store import remote_runs
 
+    monkeypatch.setattr(search_store, "_SQLITE_JSON", json_each)  # a SQLite before 3.38
     ids = _remote_runs(any_store)
     for query in (
         RunQuery(experiments=("exp",), children=True, deleted=True),
