@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pyarrow as pa
@@ -29,6 +30,7 @@ from .sources import Dataset, FileEntry, open_dataset, reopen
 from .stream import (
     IN_MEMORY_CSV_BYTES,
     IN_MEMORY_ROWS,
+    PROFILE_THREADS,
     Scanned,
     numeric_columns,
     parquet_writer,
@@ -84,7 +86,7 @@ def snapshot_source(
             from .snapshot import snapshot_table
 
             return snapshot_table(table, name, run_id, description=description)
-        scanned = Scanned(fingerprint(table), profile_chunks(table), table.num_rows)
+        scanned = _scan_table(table)
         return _store(scanned, table.schema, name, run_id, description, mode, src, None)
     edges = sample_edges(src.sample(numeric_columns(src.schema), EDGE_SAMPLE))
     if cluster is not None:
@@ -100,6 +102,14 @@ def snapshot_source(
         with parquet_writer(path, src.schema) as writer:
             scanned = scan(src.batches(), src.schema, edges, writer=writer, total_rows=src.n_rows)
         return _store(scanned, src.schema, name, run_id, description, mode, src, path)
+
+
+def _scan_table(table: pa.Table) -> Scanned:
+    """Fingerprint and profile of a table read whole, the hashing beside the profiling."""
+    with ThreadPoolExecutor(PROFILE_THREADS + 1, thread_name_prefix="mlops-snapshot") as pool:
+        digest = pool.submit(fingerprint, table)
+        profile = profile_chunks(table, pool=pool)
+        return Scanned(digest.result(), profile, table.num_rows)
 
 
 def _check_rows(scanned: Scanned) -> None:

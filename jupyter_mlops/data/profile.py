@@ -253,11 +253,15 @@ def merge_profiles(a: TableProfile, b: TableProfile) -> TableProfile:
 
 
 def profile_chunks(
-    table: pa.Table, *, chunk_rows: int = 1_000_000, kll_k: int = KLL_K
+    table: pa.Table,
+    *,
+    chunk_rows: int = 1_000_000,
+    kll_k: int = KLL_K,
+    pool: Executor | None = None,
 ) -> TableProfile:
     """Profile a table chunk by chunk (edges fixed by a first sketch pass) and merge."""
     if table.num_rows <= chunk_rows:
-        return profile_table(table, kll_k=kll_k)
+        return profile_table(table, kll_k=kll_k, pool=pool)
     # Edges from a strided sample: they only need to be roughly equal-mass.
     step = max(1, table.num_rows // EDGE_SAMPLE)
     edges = {}
@@ -267,7 +271,7 @@ def profile_chunks(
             edges[name] = default_edges(np.sort(x[np.isfinite(x)]))
     result = None
     for start in range(0, table.num_rows, chunk_rows):
-        part = profile_table(table.slice(start, chunk_rows), edges=edges, kll_k=kll_k)
+        part = profile_table(table.slice(start, chunk_rows), edges=edges, kll_k=kll_k, pool=pool)
         result = part if result is None else merge_profiles(result, part)
     assert result is not None
     return result
