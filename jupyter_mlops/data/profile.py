@@ -91,7 +91,7 @@ __all__ = [
     "profile_table",
 ]
 
-FORMAT = 1
+FORMAT = 2  # 2: a numeric column's exact values as base64 float64 (1: a JSON list)
 EDGE_SAMPLE = 200_000  # values sampled to choose bin edges of chunked profiles
 PROGRESS_CELLS = 10_000_000  # show a progress bar from this many cells
 
@@ -182,7 +182,9 @@ class TableProfile:
         return cls(d["n_rows"], cols, dict(d.get("types", {})))
 
     def to_bytes(self) -> bytes:
-        return zlib.compress(json.dumps(self.to_dict(), separators=(",", ":")).encode(), 6)
+        # Level 1: most of a small window's profile is base64 (exact values, sketches),
+        # which level 6 squeezes 3% more in 1.5x the time.
+        return zlib.compress(json.dumps(self.to_dict(), separators=(",", ":")).encode(), 1)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> TableProfile:

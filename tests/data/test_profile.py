@@ -211,3 +211,24 @@ def test_profile_without_sketches_answers_like_one_with_them_and_refuses_merging
         merge_profiles(profile_table(table, sketches=False), profile_table(table))
     with pytest.raises(InvalidArgument, match="profile"):
         lean.sketch()
+
+
+def test_exact_values_round_trip_as_bytes_and_profiles_of_format_1_still_read():
+    import json
+    import zlib
+
+    from jupyter_mlops.data.profile import TableProfile
+
+    values = np.array([-0.0, 1e-310, 0.1, 2.0**60, -7.5] * 20)
+    p = profile_table(pa.table({"x": values}))
+    back = TableProfile.from_bytes(p.to_bytes())
+    assert back.columns["x"].values == p.columns["x"].values
+    assert [math.copysign(1, v) for v in back.columns["x"].values[:20]] == [
+        math.copysign(1, v) for v in p.columns["x"].values[:20]
+    ]
+    old = p.to_dict()
+    old["format"] = 1
+    old["columns"]["x"]["values"] = list(p.columns["x"].values)  # format 1: a JSON list
+    legacy = TableProfile.from_bytes(zlib.compress(json.dumps(old).encode()))
+    assert legacy.columns["x"].values == p.columns["x"].values
+    assert isinstance(p.to_dict()["columns"]["x"]["values"], str)
