@@ -28,10 +28,13 @@ def add(model, file, id_column, label_column, replace, as_json) -> None:
     frame = read_file(file).to_pandas()
     done = log_labels(model, frame, id_column=id_column, label_column=label_column, replace=replace)
     if as_json:
-        echo_json({"model": done.model, "added": done.added, "replaced": done.replaced})
+        echo_json({"model": done.model, "added": done.added, "replaced": done.replaced,
+                   "skipped": done.skipped})  # fmt: skip
         return
+    skipped = (f", {done.skipped} skipped (not in the log: sampled out or dropped)"
+               if done.skipped else "")  # fmt: skip
     click.echo(f"{done.added + done.replaced} labels for {done.model}: "
-               f"{done.added} added, {done.replaced} replaced")  # fmt: skip
+               f"{done.added} added, {done.replaced} replaced{skipped}")  # fmt: skip
 
 
 @click.group()

@@ -2,7 +2,9 @@
 
 A call applies all its labels or none: unknown ids, an id given twice, an id
 already labelled (without ``replace=True``) or a label of the wrong type for
-the model's output refuse the whole call, and the error says how many.
+the model's output refuse the whole call, and the error says how many. An id
+the server returned for a row it sampled out of the log (or dropped) is not
+unknown: its label is skipped and counted (``LabelOutcome.skipped``).
 """
 
 from __future__ import annotations

@@ -238,7 +238,8 @@ class LabelsHandler(_Handler):
             status = _LABEL_STATUS.get(type(exc).__name__) or _status_of(exc)
             extra = {"unknown": exc.unknown} if hasattr(exc, "unknown") else {}
             return self.reply({"error": str(exc), "status": status, **extra}, status)
-        self.reply({"model": done.model, "added": done.added, "replaced": done.replaced})
+        self.reply({"model": done.model, "added": done.added, "replaced": done.replaced,
+                    "skipped": done.skipped})  # fmt: skip
 
 
 _LABEL_STATUS = {"UnknownPredictions": 400}

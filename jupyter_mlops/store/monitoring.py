@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound
 from .identity import current_user
-from .prediction_ids import IdRanges, insert_ranges, known_ids, ranges_of
+from .prediction_ids import IdRanges, classify_ids, insert_ranges, ranges_of
 from .schema_monitor import InferenceLabel, InferenceWindow
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ class LabelOutcome:
     model: str
     added: int
     replaced: int
+    skipped: int = 0  # ids the server returned but sampled out of (or dropped from) the log
 
 
 def _info(row: InferenceWindow, n_labels: int = 0) -> WindowInfo:
@@ -206,29 +207,37 @@ class UnknownPredictions(NotFound):
 def add_labels(
     store: Store, model: str, ids: Sequence[str], labels: Sequence[Any], *, replace: bool
 ) -> LabelOutcome:
-    """All labels or none: refused when any id is unknown, or already labelled without replace."""
+    """All labels or none: refused when any id is unknown, or already labelled without replace.
+
+    Ids the log sampled out (see ``prediction_ids.classify_ids``) are skipped and counted.
+    """
     now, user = time.time(), current_user()
     with store.db.session(write=True) as s:
-        known = known_ids(s, model, ids)
-        if len(known) != len(ids):
-            raise UnknownPredictions(model, [i for i in ids if i not in known], len(ids))
-        existing = _labelled(s, ids)
+        known, sampled_out = classify_ids(s, model, ids)
+        if len(known) + len(sampled_out) != len(ids):
+            skipped = set(sampled_out)
+            unknown = [i for i in ids if i not in known and i not in skipped]
+            raise UnknownPredictions(model, unknown, len(ids))
+        pairs = [(i, v) for i, v in zip(ids, labels) if i in known]
+        kept = [i for i, _ in pairs]
+        existing = _labelled(s, kept)
         if existing and not replace:
             shown = ", ".join(repr(i) for i in sorted(existing)[:5])
             raise Conflict(
                 f"{len(existing)} of {len(ids)} ids already have a label ({shown}); "
                 "nothing was applied: pass replace=True (--replace) to overwrite them"
             )
-        for start in range(0, len(ids), _IN_CHUNK):
-            chunk = [i for i in ids[start : start + _IN_CHUNK] if i in existing]
+        for start in range(0, len(kept), _IN_CHUNK):
+            chunk = [i for i in kept[start : start + _IN_CHUNK] if i in existing]
             if chunk:
                 s.execute(delete(InferenceLabel).where(InferenceLabel.prediction_id.in_(chunk)))
-        s.execute(
-            insert(InferenceLabel),
-            [
-                {"prediction_id": i, "window_id": known[i], "label": v,
-                 "created_at": now, "user": user}
-                for i, v in zip(ids, labels)
-            ],
-        )  # fmt: skip
-    return LabelOutcome(model, len(ids) - len(existing), len(existing))
+        if pairs:
+            s.execute(
+                insert(InferenceLabel),
+                [
+                    {"prediction_id": i, "window_id": known[i], "label": v,
+                     "created_at": now, "user": user}
+                    for i, v in pairs
+                ],
+            )  # fmt: skip
+    return LabelOutcome(model, len(kept) - len(existing), len(existing), len(sampled_out))

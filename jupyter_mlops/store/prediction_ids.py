@@ -14,7 +14,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict
@@ -108,22 +108,41 @@ def _grouped(ranges: Sequence[tuple[str, int, int]]) -> dict[str, list[tuple[str
 
 def known_ids(s: Session, model: str, ids: Sequence[str]) -> dict[str, str]:
     """``prediction_id -> window_id`` for the ids that are logged predictions of ``model``."""
+    return classify_ids(s, model, ids)[0]
+
+
+def classify_ids(s: Session, model: str, ids: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """``(logged, sampled_out)``: ids logged for ``model`` (with their window) and ids left out.
+
+    An id is taken as sampled out (or dropped) when its prefix is logged for
+    ``model`` and its counter lies between the lowest start and the highest
+    stop of that prefix's ranges of ``model`` but in no range of any model: the
+    server handed it out and did not log it. Any other id is in neither.
+    """
     wanted: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for i in ids:
         prefix, counter = parse_id(i)
         wanted[prefix].append((counter, i))
     found: dict[str, str] = {}
+    skipped: list[str] = []
     for prefix, items in wanted.items():
         items.sort()
+        low, high = _span(s, model, prefix)
+        if low is None:
+            continue
         q = (
-            select(InferenceIdRange.start, InferenceIdRange.stop, InferenceIdRange.window_id)
+            select(
+                InferenceIdRange.start,
+                InferenceIdRange.stop,
+                InferenceIdRange.window_id,
+                InferenceWindow.model,
+            )
             .join(InferenceWindow, InferenceWindow.id == InferenceIdRange.window_id)
             .where(
                 and_(
                     InferenceIdRange.prefix == prefix,
                     InferenceIdRange.start <= items[-1][0],
                     InferenceIdRange.stop > items[0][0],
-                    InferenceWindow.model == model,
                 )
             )
             .order_by(InferenceIdRange.start)
@@ -133,5 +152,19 @@ def known_ids(s: Session, model: str, ids: Sequence[str]) -> dict[str, str]:
         for counter, i in items:
             at = bisect.bisect_right(starts, counter) - 1
             if at >= 0 and counter < rows[at][1]:
-                found[i] = rows[at][2]
-    return found
+                if rows[at][3] == model:
+                    found[i] = rows[at][2]
+            elif counter != _WHOLE and low <= counter < high:
+                skipped.append(i)
+    return found, skipped
+
+
+def _span(s: Session, model: str, prefix: str) -> tuple[int | None, int | None]:
+    """Lowest start and highest stop of ``prefix``'s ranges logged for ``model``."""
+    q = (
+        select(func.min(InferenceIdRange.start), func.max(InferenceIdRange.stop))
+        .join(InferenceWindow, InferenceWindow.id == InferenceIdRange.window_id)
+        .where(InferenceIdRange.prefix == prefix, InferenceWindow.model == model)
+    )
+    low, high = s.execute(q).one()
+    return low, high

@@ -137,3 +137,23 @@ def test_predicts_output_with_a_label_column_is_taken_as_it_is(regressor, tmp_pa
     with pytest.raises(InvalidArgument) as err:
         mlops.log_labels("reg", scored[["x0"]].assign(label=1.0))
     assert err.value.argument == "id_column" and "prediction_id" in str(err.value)
+
+
+def test_ids_sampled_out_of_the_log_are_skipped_and_counted(regressor, tmp_path):
+    # The server returns an id for every row, also the rows sampled out of the log.
+    log = InferenceLog("reg", tick=0.01)
+    log.describe(1, ["x0", "x1"])
+    ids = log.ids.take(5)
+    log.record({"x0": [1.0, 3.0, 5.0], "x1": [0.0, 0.0, 0.0]}, [1.0, 3.0, 5.0],
+               [ids[0], ids[2], ids[4]], 1, "production")  # fmt: skip
+    log.close()
+    done = mlops.log_labels("reg", ids, [1.0, 2.0, 3.0, 4.0, 5.0])
+    assert (done.added, done.replaced, done.skipped) == (3, 0, 2)
+    assert labels_of("reg") == {ids[0]: 1.0, ids[2]: 3.0, ids[4]: 5.0}
+    path = tmp_path / "labels.csv"
+    pd.DataFrame({"id": ids, "label": [1.0, 2.0, 3.0, 4.0, 5.0]}).to_csv(path, index=False)
+    res = CliRunner().invoke(main, ["labels", "add", "reg", str(path), "--replace"])
+    assert res.exit_code == 0, res.output
+    assert "0 added, 3 replaced, 2 skipped (not in the log" in res.output
+    res = CliRunner().invoke(main, ["labels", "add", "reg", str(path), "--replace", "--json"])
+    assert '"skipped": 2' in res.output

@@ -103,7 +103,7 @@ def test_labels_posted_to_the_server_join_the_returned_ids(cancer_model, cancer)
     ids = body["ids"]
     wait_for(lambda: mlops.list_windows("cancer"), what="the window")
     status, out, _ = client.call("POST", "/labels", {"ids": ids[:3], "labels": [1, 0, 1]})
-    assert status == 200 and out == {"model": "cancer", "added": 3, "replaced": 0}
+    assert status == 200 and out == {"model": "cancer", "added": 3, "replaced": 0, "skipped": 0}
     status, out, _ = client.call("POST", "/labels", {"ids": [ids[3], "0" * 31], "labels": [1, 1]})
     assert status == 400 and out["unknown"] == 1
     status, out, _ = client.call("POST", "/labels", {"ids": ids[:1], "labels": [0]})

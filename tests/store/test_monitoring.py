@@ -124,11 +124,13 @@ def test_ids_are_stored_as_ranges_and_survive_a_downgrade_and_upgrade(model):
     with model.db.migration_connection() as conn:
         command.upgrade(model.db._alembic_config(conn), "head")
     assert monitoring.window_labels(model, w.id) == {ids[0]: 1, "odd-id": 0}
+    past = ids[999][:-12] + f"{1000:012x}"  # after the highest logged id: not known yet
     with pytest.raises(UnknownPredictions, match="1 of 3"):
-        monitoring.add_labels(model, "cancer", [ids[1], ids[400], ids[999]], [0, 0, 0],
+        monitoring.add_labels(model, "cancer", [ids[1], past, ids[999]], [0, 0, 0],
                               replace=False)  # fmt: skip
-    done = monitoring.add_labels(model, "cancer", [ids[1], ids[999]], [0, 0], replace=False)
-    assert done.added == 2
+    done = monitoring.add_labels(model, "cancer", [ids[1], ids[400], ids[999]], [0, 0, 0],
+                                 replace=False)  # fmt: skip
+    assert (done.added, done.skipped) == (2, 1)  # ids[400] is a gap in the ranges
 
 
 def test_a_window_overlapping_a_logged_range_is_refused_whole(model):
@@ -142,3 +144,26 @@ def test_a_window_overlapping_a_logged_range_is_refused_whole(model):
         monitoring.write_window(model, window(2), [ids[7], ids[7]])
     assert [w.n_rows for w in monitoring.list_windows(model, "cancer")] == [5]
     monitoring.write_window(model, window(5), ids[5:])
+
+
+def test_ids_sampled_out_inside_the_logged_span_are_skipped_not_refused(model):
+    from jupyter_mlops.monitor.log import PredictionIds
+
+    ids = PredictionIds().take(10)
+    register("other")
+    w = window(3)
+    monitoring.write_window(model, w, [ids[1], ids[3], ids[6]])  # 2 and 5 sampled out
+    monitoring.write_window(model, window(1, model="other"), [ids[4]])
+    done = monitoring.add_labels(model, "cancer", [ids[1], ids[2], ids[3], ids[5], ids[6]],
+                                 [1, 0, 1, 0, 1], replace=False)  # fmt: skip
+    assert (done.added, done.replaced, done.skipped) == (3, 0, 2)
+    assert monitoring.window_labels(model, w.id) == {ids[1]: 1, ids[3]: 1, ids[6]: 1}
+    only_skipped = monitoring.add_labels(model, "cancer", [ids[2], ids[5]], [0, 0], replace=False)
+    assert (only_skipped.added, only_skipped.replaced, only_skipped.skipped) == (0, 0, 2)
+    # Before the lowest logged counter, past the highest (a window still open),
+    # another model's logged id and an unknown prefix stay unknown: nothing applied.
+    for outside in (ids[0], ids[4], ids[7], "f" * 31):
+        with pytest.raises(UnknownPredictions, match="1 of 3 ids"):
+            monitoring.add_labels(model, "cancer", [ids[2], ids[3], outside], [0, 0, 0],
+                                  replace=True)  # fmt: skip
+    assert monitoring.window_labels(model, w.id) == {ids[1]: 1, ids[3]: 1, ids[6]: 1}
