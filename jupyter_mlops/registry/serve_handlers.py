@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import tornado.web
 
 from ..errors import Conflict, InvalidArgument, NotFound, StoreError
-from .scoring import ScoringError, parse_request
+from .scoring import ScoringError, content_kind, parse_csv, parse_request
 from .signature import PayloadError
 
 if TYPE_CHECKING:
@@ -149,16 +149,19 @@ class PredictHandler(_Handler):
         raw = self.body()
         if raw is None:
             return None
+        content_type = self.request.headers.get("Content-Type")
         try:
-            body = json.loads(raw, parse_constant=_no_constants)
-        except (UnicodeDecodeError, ValueError) as exc:
-            return self.reply({"error": f"the body is not valid JSON: {exc}", "status": 400}, 400)
-        except RecursionError:
-            error = "the body is nested too deeply; send records or columns of plain values"
-            return self.reply({"error": error, "status": 400}, 400)
+            if content_type in _JSON_HEADERS or content_kind(content_type) == "json":
+                columns = _parse(_json_body(raw), loaded)
+            else:
+                columns = parse_csv(raw, loaded.predictor.signature)
+        except ScoringError as exc:
+            return self.reply({"error": str(exc), "status": exc.status}, exc.status)
+        except PayloadError as exc:
+            return self.reply({"error": str(exc), "status": 400}, 400)
         proba = self.get_query_argument("proba", "false").lower() in ("1", "true", "yes")
         try:
-            predictions, ids = score(self.server, loaded, _parse(body, loaded), proba)
+            predictions, ids = score(self.server, loaded, columns, proba)
         except PayloadError as exc:
             return self.reply({"error": str(exc), "status": 400}, 400)
         except (ValueError, TypeError, ArithmeticError) as exc:
@@ -257,6 +260,21 @@ def id_header(ids: list[str]) -> str:
     if len(ids) <= MAX_HEADER_IDS:
         return ",".join(ids)
     return f"{ids[0]}..{ids[-1]}"
+
+
+_JSON_HEADERS = frozenset({None, "application/json"})  # no parsing on the hot path
+
+
+def _json_body(raw: bytes) -> Any:
+    """The JSON body of ``/predict`` (ScoringError 400 when it is not JSON)."""
+    try:
+        return json.loads(raw, parse_constant=_no_constants)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ScoringError(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ScoringError(
+            "the body is nested too deeply; send records or columns of plain values"
+        ) from None
 
 
 def _no_constants(name: str) -> Any:

@@ -364,3 +364,19 @@ def test_alias_moved_to_an_untrusted_version_keeps_the_old_one(served, tmp_path,
     assert list(out.iterdir()) == []
     assert client.call("GET", "/health")[1]["version"] == 1
     assert any("measure" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+def test_predict_takes_a_csv_body_like_invocations(served, cancer, fitted):
+    _, client = served
+    X, _ = cancer
+    rows = X.head(3)
+    csv = rows.to_csv(index=False).encode()
+    status, body = client.call(
+        "POST", "/predict", csv, {"Content-Type": "text/csv; charset=utf-8"}, raw=True
+    )
+    assert status == 200, body
+    assert body["predictions"] == fitted.predict(rows).tolist() and len(body["ids"]) == 3
+    status, body = client.call("POST", "/predict", b"a,b\n", {"Content-Type": "text/csv"}, raw=True)
+    assert status == 400 and "no rows" in body["error"]
+    status, body = client.call("POST", "/predict", csv, {"Content-Type": "text/plain"}, raw=True)
+    assert status == 415 and "text/csv" in body["error"]
