@@ -324,3 +324,26 @@ def test_drift_of_large_frames_does_not_load_scipy_stats():
     proc = run_python(code)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split()[-1] == "False", proc.stdout
+
+
+def test_a_small_window_of_the_reference_distribution_does_not_drift_on_noise():
+    """A 100-row window against a 20,000-row reference: Wasserstein's chance level is ~0.13."""
+    rng = np.random.default_rng(7)
+    reference = pd.DataFrame({"x": rng.normal(size=20_000), "y": rng.exponential(size=20_000)})
+    quiet = [
+        mlops.drift(
+            reference, pd.DataFrame({"x": rng.normal(size=n), "y": rng.exponential(size=n)})
+        )
+        for n in [100] * 30
+    ]
+    flagged = sum(len(r.drifted_columns) for r in quiet)
+    assert flagged <= 1, f"{flagged} of 60 columns drifted on noise"
+    row = quiet[0].columns.set_index("column").loc["x"]
+    assert row["method"] == "wasserstein"
+    assert row["threshold"] == pytest.approx(3 / np.sqrt(100 * 20_000 / 20_100), 0.01)
+    assert "threshold raised" in row["note"]
+    shifted = mlops.drift(reference, pd.DataFrame({"x": rng.normal(0.8, size=100),
+                                                   "y": rng.exponential(size=100)}))  # fmt: skip
+    assert shifted.drifted_columns == ["x"]
+    large = mlops.drift(reference, pd.DataFrame({"x": rng.normal(size=5_000)}))
+    assert large.columns.set_index("column").loc["x", "threshold"] == THRESHOLDS["wasserstein"]
