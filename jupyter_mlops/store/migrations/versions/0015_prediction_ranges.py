@@ -6,6 +6,10 @@ per-process prefix and a counter, so a window's ids are a few ranges
 (inference_id_ranges). Labels keep their id and their window; they no longer
 reference a per-id row.
 
+The downgrade expands the ranges back into ids but cannot give batch windows
+(``rows_snapshot``) their input columns back: after it their rows hold only
+the prediction, id and timestamp (their profiles keep the inputs' drift).
+
 Revision ID: 0015_prediction_ranges
 Revises: 0014_batch_metrics
 """
