@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from ..errors import InvalidArgument
@@ -336,9 +337,11 @@ class InferenceLog:
         inputs = schema.columns or list(dict.fromkeys(c for it in items for c in it.columns))
         prediction, pid, stamp = free_names(inputs, ("prediction", "prediction_id", "timestamp"))
         arrays: dict[str, Any] = {}
+        maps = [it.columns for it in items]
+        sizes = [len(it.ids) for it in items]
         for c in inputs:
-            values = [v for it in items for v in it.columns.get(c, [None] * len(it.ids))]
-            arrays[c] = _array(values, schema.types.get(c))
+            parts = [m[c] if c in m else [None] * k for m, k in zip(maps, sizes)]
+            arrays[c] = _array(list(chain.from_iterable(parts)), schema.types.get(c))
         preds = [p for it in items for p in _predicted(it, schema.classes)]
         arrays[prediction] = _array(preds, None)
         arrays[pid] = pa.array([i for it in items for i in it.ids], pa.string())
