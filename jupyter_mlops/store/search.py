@@ -62,25 +62,13 @@ def search_runs(store: Store, query: RunQuery) -> list[dict[str, Any]]:
     ``params.K`` (text), ``metrics.K`` (latest value) and ``tags.K``, keys sorted.
     """
     with store.db.session() as s:
-        stmt = select(RunRow, Experiment.name).join(
-            Experiment, Experiment.experiment_id == RunRow.experiment_id
-        )
-        stmt = _scoped(s, stmt, query)
-        terms, joins = _order_terms(query.order_by)
-        for alias, on in joins:
-            stmt = stmt.outerjoin(alias, on)
-        stmt = stmt.order_by(*terms)
-        if query.offset:
-            stmt = stmt.offset(query.offset)
-        if query.limit is not None:
-            stmt = stmt.limit(query.limit)
-        rows = s.execute(stmt).all()
+        rows = s.execute(page_of_ids(s, query, (RunRow, Experiment.name))).all()
         found = _details(s, [r[0].run_id for r in rows])
         return [_record(row, exp, found) for row, exp in rows]
 
 
 def page_of_ids(s: Session, query: RunQuery, columns: tuple = (RunRow.run_id,)):
-    """The statement selecting ``columns`` (the ids) of ``search_runs``'s page, in its order."""
+    """The statement selecting ``columns`` (by default the ids) of a search's page, in its order."""
     stmt = select(*columns).join(Experiment, Experiment.experiment_id == RunRow.experiment_id)
     stmt = _scoped(s, stmt, query)
     terms, joins = _order_terms(query.order_by)
