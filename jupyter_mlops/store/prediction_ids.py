@@ -28,10 +28,6 @@ _WHOLE = -1
 class IdRanges(tuple):
     """``((prefix, start, stop), ...)``: ids ``prefix + f"{i:012x}"`` for i in [start, stop)."""
 
-    @property
-    def count(self) -> int:
-        return sum(stop - start for _, start, stop in self)
-
 
 def parse_id(prediction_id: str) -> tuple[str, int]:
     """``(prefix, counter)`` of an id; counter ``-1`` for an id not of the log's format."""
@@ -104,11 +100,6 @@ def _grouped(ranges: Sequence[tuple[str, int, int]]) -> dict[str, list[tuple[str
     for r in ranges:
         groups[r[0]].append(r)
     return groups
-
-
-def known_ids(s: Session, model: str, ids: Sequence[str]) -> dict[str, str]:
-    """``prediction_id -> window_id`` for the ids that are logged predictions of ``model``."""
-    return classify_ids(s, model, ids)[0]
 
 
 def classify_ids(s: Session, model: str, ids: Sequence[str]) -> tuple[dict[str, str], list[str]]:
